@@ -1,0 +1,109 @@
+package org.orderevents;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommitFactory;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.orderevents.analytics.OrderTotals;
+import org.orderevents.api.HttpProblems;
+import org.orderevents.db.Database;
+import org.orderevents.db.EventTransaction;
+import org.orderevents.db.ProcessedEvents;
+import org.orderevents.deadletter.DeadLetters;
+import org.orderevents.email.OrderEmails;
+import org.orderevents.event.EventCodec;
+import org.orderevents.event.SkippedEvents;
+import org.orderevents.inventory.StockReservation;
+import org.orderevents.kafka.EmbeddedKafka;
+import org.orderevents.kafka.TopicSetup;
+import org.orderevents.order.OrderBook;
+import org.orderevents.order.OrderIntake;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Brings up what the routes stand on, in order: the broker (embedded when {@code kafka.brokers} is empty), the
+ * topics, the database and its schema; then binds the beans the routes call by name.
+ */
+public class OrderEventsConfiguration implements CamelConfiguration {
+
+    @PropertyInject(value = "kafka.brokers", defaultValue = "")
+    private String brokers;
+    @PropertyInject(value = "kafka.embedded.port", defaultValue = "9092")
+    private int embeddedPort;
+    @PropertyInject(value = "data.dir", defaultValue = "data")
+    private String dataDir;
+    @PropertyInject(value = "topics.partitions", defaultValue = "3")
+    private int partitions;
+    @PropertyInject(value = "topics.replication-factor", defaultValue = "1")
+    private short replicationFactor;
+    @PropertyInject("db.url")
+    private String dbUrl;
+    @PropertyInject(value = "db.user", defaultValue = "")
+    private String dbUser;
+    @PropertyInject(value = "db.password", defaultValue = "")
+    private String dbPassword;
+    @PropertyInject(value = "email.from", defaultValue = "orders@localhost")
+    private String emailFrom;
+    @PropertyInject(value = "email.recipient-domain", defaultValue = "example.com")
+    private String recipientDomain;
+
+    /** With manual commit allowed, this factory makes camel-kafka commit each record's offset after its exchange. */
+    @BindToRegistry("kafkaManualCommitFactory")
+    public DefaultKafkaManualCommitFactory kafkaManualCommitFactory() {
+        return new DefaultKafkaManualCommitFactory();
+    }
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        String bootstrap = brokers == null ? "" : brokers.trim();
+        if (bootstrap.isEmpty()) {
+            EmbeddedKafka broker = EmbeddedKafka.start(Path.of(dataDir, "kafka"), embeddedPort);
+            // added first, so it is stopped last: after the routes and every other service
+            context.addService(stopping(broker::close));
+            bootstrap = broker.bootstrapServers();
+            context.getPropertiesComponent().addOverrideProperty("kafka.brokers", bootstrap);
+        }
+        TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), partitions, replicationFactor);
+
+        HikariDataSource dataSource = Database.open(dbUrl, dbUser, dbPassword);
+        context.addService(stopping(dataSource::close));
+        Database.migrate(dataSource);
+
+        Registry registry = context.getRegistry();
+        registry.bind("countAttempts", DeadLetters.COUNT_ATTEMPTS);
+        SkippedEvents skipped = new SkippedEvents(context);
+        DeadLetters deadLetters = new DeadLetters(context.createProducerTemplate());
+        OrderBook orderBook = new OrderBook(dataSource);
+        registry.bind("dataSource", dataSource);
+        registry.bind("eventTransaction", new EventTransaction(dataSource));
+        registry.bind("eventCodec", new EventCodec());
+        registry.bind("skippedEvents", skipped);
+        registry.bind("deadLetters", deadLetters);
+        registry.bind("httpProblems", new HttpProblems());
+        registry.bind("processedByEmailService", new ProcessedEvents(dataSource, "email-service"));
+        registry.bind("processedByInventoryService", new ProcessedEvents(dataSource, "inventory-service"));
+        registry.bind("processedByOrderService", new ProcessedEvents(dataSource, "order-service"));
+        registry.bind("orderEmails", new OrderEmails(emailFrom, recipientDomain));
+        registry.bind("stockReservation", new StockReservation(dataSource));
+        registry.bind("orderBook", orderBook);
+        registry.bind("orderIntake", new OrderIntake(orderBook));
+        registry.bind("orderTotals", new OrderTotals(dataSource,
+                new ProcessedEvents(dataSource, "analytics-service"), deadLetters, skipped));
+    }
+
+    private static ServiceSupport stopping(Runnable stop) {
+        return new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                stop.run();
+            }
+        };
+    }
+}

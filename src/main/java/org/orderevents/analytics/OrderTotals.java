@@ -1,0 +1,187 @@
+package org.orderevents.analytics;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.orderevents.db.ProcessedEvents;
+import org.orderevents.deadletter.DeadLetters;
+import org.orderevents.event.Event;
+import org.orderevents.event.EventCodec;
+import org.orderevents.event.InvalidEventException;
+import org.orderevents.event.Json;
+import org.orderevents.event.OrderCreated;
+import org.orderevents.event.SkippedEvents;
+
+import javax.sql.DataSource;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * analytics-service: order count, revenue, average order value, orders per hour and revenue per user, kept from a
+ * batch of records per poll. The batch's duplicate checks and its figures commit in one transaction; invalid records
+ * of the batch are dead-lettered one by one and do not hold back the others.
+ */
+public class OrderTotals {
+
+    private final DataSource dataSource;
+    private final ProcessedEvents processed;
+    private final DeadLetters deadLetters;
+    private final SkippedEvents skipped;
+
+    public OrderTotals(DataSource dataSource, ProcessedEvents processed, DeadLetters deadLetters, SkippedEvents skipped) {
+        this.dataSource = dataSource;
+        this.processed = processed;
+        this.deadLetters = deadLetters;
+        this.skipped = skipped;
+    }
+
+    /** Route step: the body is the poll's batch, a list of exchanges of one record each. */
+    @SuppressWarnings("unchecked")
+    public void record(Exchange batch) throws Exception {
+        List<Exchange> records = batch.getMessage().getBody(List.class);
+        List<OrderCreated> created = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        Map<Exchange, InvalidEventException> invalid = new LinkedHashMap<>();
+        int unhandled = 0;
+        for (Exchange record : records) {
+            try {
+                Event<?> event = EventCodec.parse(record.getMessage().getBody(byte[].class));
+                if (event.data() instanceof OrderCreated order) {
+                    created.add(order);
+                    ids.add(event.eventId());
+                } else {
+                    unhandled++;
+                }
+            } catch (InvalidEventException e) {
+                invalid.put(record, e);
+            }
+        }
+        int duplicates = created.isEmpty() ? 0 : apply(created, ids);
+        for (Map.Entry<Exchange, InvalidEventException> bad : invalid.entrySet()) {
+            deadLetters.send(bad.getKey().getMessage(), bad.getValue(), 1, DeadLetters.groupOf(batch), batch.getFromRouteId());
+        }
+        skipped.count(batch.getFromRouteId(), "unhandled", unhandled);
+        skipped.count(batch.getFromRouteId(), "duplicate", duplicates);
+        commitOffsets(records);
+    }
+
+    /**
+     * Commits, for every partition of the batch, the offset after its last record, now that each record's effect is
+     * committed or the record is in the dead-letter topic. camel-kafka's stock {@code BatchManualCommit} commits only
+     * the partition of the batch's last record, which would leave the batch's other partitions uncommitted.
+     */
+    private static void commitOffsets(List<Exchange> records) {
+        Map<String, KafkaManualCommit> lastOfPartition = new LinkedHashMap<>();
+        for (Exchange record : records) {
+            KafkaManualCommit commit = record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+            if (commit != null) {
+                lastOfPartition.put(record.getMessage().getHeader(KafkaConstants.TOPIC) + "/"
+                        + record.getMessage().getHeader(KafkaConstants.PARTITION), commit);
+            }
+        }
+        lastOfPartition.values().forEach(KafkaManualCommit::commit);
+    }
+
+    /** One transaction: claims the ids, adds the new orders to the figures; returns the number of duplicates. */
+    private int apply(List<OrderCreated> created, List<String> ids) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                Set<String> claimed = processed.claimAll(connection, ids);
+                long orders = 0;
+                BigDecimal revenue = BigDecimal.ZERO;
+                Map<String, Long> byHour = new TreeMap<>();
+                Map<String, BigDecimal> byUser = new TreeMap<>();
+                for (int i = 0; i < created.size(); i++) {
+                    if (!claimed.remove(ids.get(i))) {
+                        continue;
+                    }
+                    OrderCreated order = created.get(i);
+                    orders++;
+                    revenue = revenue.add(order.total());
+                    byHour.merge(order.createdAt().substring(0, 13) + ":00", 1L, Long::sum);
+                    byUser.merge(order.userId(), order.total(), BigDecimal::add);
+                }
+                if (orders > 0) {
+                    addTotals(connection, orders, revenue);
+                    addAll(connection, "analytics_orders_by_hour", "order_hour", "orders", byHour);
+                    addAll(connection, "analytics_revenue_by_user", "user_id", "revenue", byUser);
+                }
+                connection.commit();
+                return created.size() - (int) orders;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static void addTotals(Connection connection, long orders, BigDecimal revenue) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE analytics_totals SET total_orders = total_orders + ?, total_revenue = total_revenue + ? WHERE id = 1")) {
+            update.setLong(1, orders);
+            update.setBigDecimal(2, revenue);
+            update.executeUpdate();
+        }
+    }
+
+    /** Adds each value to its row, creating missing rows first; the same two statements on H2 and PostgreSQL. */
+    private static void addAll(Connection connection, String table, String key, String column, Map<String, ?> values)
+            throws SQLException {
+        try (PreparedStatement create = connection.prepareStatement(
+                "INSERT INTO " + table + " (" + key + ", " + column + ") VALUES (?, 0) ON CONFLICT DO NOTHING");
+             PreparedStatement add = connection.prepareStatement(
+                     "UPDATE " + table + " SET " + column + " = " + column + " + ? WHERE " + key + " = ?")) {
+            for (Map.Entry<String, ?> value : values.entrySet()) {
+                create.setString(1, value.getKey());
+                create.addBatch();
+                add.setObject(1, value.getValue());
+                add.setString(2, value.getKey());
+                add.addBatch();
+            }
+            create.executeBatch();
+            add.executeBatch();
+        }
+    }
+
+    /** GET /analytics. */
+    public String figures() throws SQLException {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        try (Connection connection = dataSource.getConnection()) {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT total_orders, total_revenue FROM analytics_totals WHERE id = 1");
+                 ResultSet rows = select.executeQuery()) {
+                rows.next();
+                long orders = rows.getLong(1);
+                BigDecimal revenue = rows.getBigDecimal(2).setScale(2, RoundingMode.HALF_UP);
+                figures.put("total_orders", orders);
+                figures.put("total_revenue", revenue);
+                figures.put("avg_order_value", orders == 0 ? BigDecimal.ZERO.setScale(2)
+                        : revenue.divide(BigDecimal.valueOf(orders), 2, RoundingMode.HALF_UP));
+            }
+            figures.put("orders_by_hour", read(connection, "SELECT order_hour, orders FROM analytics_orders_by_hour ORDER BY order_hour"));
+            figures.put("revenue_by_user", read(connection, "SELECT user_id, revenue FROM analytics_revenue_by_user ORDER BY user_id"));
+        }
+        return Json.write(figures);
+    }
+
+    private static Map<String, Object> read(Connection connection, String sql) throws SQLException {
+        Map<String, Object> values = new LinkedHashMap<>();
+        try (PreparedStatement select = connection.prepareStatement(sql); ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                values.put(rows.getString(1), rows.getObject(2));
+            }
+        }
+        return values;
+    }
+}

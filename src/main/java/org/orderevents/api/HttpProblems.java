@@ -1,0 +1,60 @@
+package org.orderevents.api;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.kafka.common.KafkaException;
+import org.orderevents.event.InvalidFieldException;
+import org.orderevents.event.Json;
+import org.orderevents.order.OrderNotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Turns the failure of an HTTP request into an RFC 9457 problem report: 400 naming the field, 404, 503, 500. */
+public class HttpProblems {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpProblems.class);
+
+    public void respond(Exchange exchange) {
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Map<String, Object> problem = new LinkedHashMap<>();
+        int status;
+        if (failure instanceof InvalidFieldException invalid) {
+            status = 400;
+            problem.put("title", "Invalid request");
+            problem.put("detail", invalid.getMessage());
+            problem.put("field", invalid.field());
+        } else if (failure instanceof OrderNotFoundException) {
+            status = 404;
+            problem.put("title", "Order not found");
+            problem.put("detail", failure.getMessage());
+        } else if (causedByBroker(failure)) {
+            status = 503;
+            problem.put("title", "Kafka unavailable");
+            problem.put("detail", "the event could not be published; nothing was saved, try again later");
+            LOG.warn("Request refused, the broker is unreachable: {}", failure.toString());
+        } else {
+            status = 500;
+            problem.put("title", "Internal error");
+            problem.put("detail", "the request failed; see the application log");
+            LOG.error("Request failed", failure);
+        }
+        problem.put("status", status);
+        Message message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/problem+json");
+        message.setBody(Json.write(problem));
+    }
+
+    private static boolean causedByBroker(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof KafkaException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,77 @@
+package org.orderevents.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** The JDBC database of the idempotent repository and of the services' state: H2 by default, PostgreSQL in production. */
+public final class Database {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    private Database() {
+    }
+
+    /**
+     * A pooled data source. Pooling is not optional: without it H2 closes and reopens the file for every transaction
+     * and PostgreSQL opens a connection per transaction (100-250 events/s, see DEPENDENCIES.md).
+     */
+    public static HikariDataSource open(String url, String user, String password) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("order-events-db");
+        config.setJdbcUrl(h2InPostgresMode(url));
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(10);
+        config.setConnectionTimeout(5_000);
+        // fail at start, with the URL in the message, rather than at the first event
+        config.setInitializationFailTimeout(10_000);
+        HikariDataSource dataSource = new HikariDataSource(config);
+        LOG.info("Database {} ({} connections at most)", safeUrl(url), config.getMaximumPoolSize());
+        return dataSource;
+    }
+
+    /**
+     * The statements are written once, in the PostgreSQL dialect ({@code INSERT ... ON CONFLICT DO NOTHING}), which
+     * H2 understands in its PostgreSQL mode; an H2 URL that names no mode gets it.
+     */
+    static String h2InPostgresMode(String url) {
+        if (url.startsWith("jdbc:h2:") && !url.toUpperCase().contains(";MODE=")) {
+            return url + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+        }
+        return url;
+    }
+
+    /** Creates the tables that are missing and the sample stock; safe to run at every start. */
+    public static void migrate(DataSource dataSource) {
+        String script;
+        try (InputStream in = Database.class.getResourceAsStream("/schema.sql")) {
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read schema.sql", e);
+        }
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            for (String sql : script.replaceAll("(?m)^--.*$", "").split(";")) {
+                if (!sql.isBlank()) {
+                    statement.execute(sql);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the schema: " + e.getMessage(), e);
+        }
+    }
+
+    /** The URL without anything that looks like a password, for log lines. */
+    public static String safeUrl(String url) {
+        return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
+    }
+}

@@ -1,0 +1,85 @@
+package org.orderevents.db;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.NamedNode;
+import org.apache.camel.Processor;
+import org.apache.camel.Route;
+import org.apache.camel.spi.Policy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Route policy: the steps it wraps share one JDBC transaction, so the idempotent consumer's record of an event and
+ * the event's effect commit together or not at all. The transaction commits only when the steps succeeded; it rolls
+ * back when they failed or when the dead letter channel took the event, so a dead-lettered event leaves no trace and
+ * a replay of it is processed. Camel's {@code transacted} needs Spring or JTA; a plain JDBC transaction is all that is
+ * needed here.
+ */
+public class EventTransaction implements Policy {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventTransaction.class);
+    private static final String CONNECTION = "orderEvents.connection";
+
+    private final DataSource dataSource;
+
+    public EventTransaction(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** The connection of the transaction the exchange is in, or null outside of one. */
+    public static Connection connection(Exchange exchange) {
+        return exchange.getProperty(CONNECTION, Connection.class);
+    }
+
+    /** The connection of the transaction the exchange is in; a step that changes state must run inside one. */
+    public static Connection required(Exchange exchange) {
+        Connection connection = connection(exchange);
+        if (connection == null) {
+            throw new IllegalStateException("this step changes the database and must run inside the eventTransaction policy");
+        }
+        return connection;
+    }
+
+    @Override
+    public void beforeWrap(Route route, NamedNode definition) {
+    }
+
+    @Override
+    public Processor wrap(Route route, Processor processor) {
+        return exchange -> {
+            Object caughtBefore = exchange.getProperty(Exchange.EXCEPTION_CAUGHT);
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                exchange.setProperty(CONNECTION, connection);
+                try {
+                    processor.process(exchange);
+                } catch (Exception e) {
+                    exchange.setException(e);
+                } finally {
+                    exchange.removeProperty(CONNECTION);
+                }
+                boolean failed = exchange.getException() != null || exchange.isRollbackOnly()
+                        || exchange.getProperty(Exchange.EXCEPTION_CAUGHT) != caughtBefore;
+                if (failed) {
+                    rollback(connection);
+                } else {
+                    // a failed commit throws: the error handler then runs the whole unit again in a new transaction
+                    connection.commit();
+                }
+                connection.setAutoCommit(true);
+            }
+        };
+    }
+
+    private static void rollback(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            LOG.warn("Rollback failed (the database is probably unreachable; nothing was committed): {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.orderevents.db;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.support.service.ServiceSupport;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * The idempotent repository of one consumer group (processor name = group id), in table {@code processed_events}.
+ * <p>
+ * Written instead of camel-sql's {@code JdbcMessageIdRepository}, which runs SELECT COUNT then INSERT in a
+ * transaction of its own: two round-trips, a race between instances, and a key that commits apart from the effect.
+ * Here the claim is one {@code INSERT ... ON CONFLICT DO NOTHING}, decided by the primary key, and it runs on the
+ * connection of the exchange's {@link EventTransaction}, so it commits or rolls back with the effect.
+ */
+public class ProcessedEvents extends ServiceSupport implements IdempotentRepository {
+
+    private static final String CLAIM = "INSERT INTO processed_events (processor_name, event_id, processed_at) "
+            + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+
+    private final DataSource dataSource;
+    private final String processorName;
+
+    public ProcessedEvents(DataSource dataSource, String processorName) {
+        this.dataSource = dataSource;
+        this.processorName = processorName;
+    }
+
+    public String processorName() {
+        return processorName;
+    }
+
+    @Override
+    public boolean add(Exchange exchange, String eventId) {
+        Connection connection = EventTransaction.connection(exchange);
+        return connection != null ? claim(connection, eventId) : add(eventId);
+    }
+
+    @Override
+    public boolean add(String eventId) {
+        try (Connection connection = dataSource.getConnection()) {
+            return claim(connection, eventId);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Records the event as processed; false if it already was (a duplicate). */
+    public boolean claim(Connection connection, String eventId) {
+        try (PreparedStatement insert = connection.prepareStatement(CLAIM)) {
+            bind(insert, eventId);
+            return insert.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot record event " + eventId + " for " + processorName + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Records many events in one JDBC batch; returns the ids that were new, in the given order. */
+    public Set<String> claimAll(Connection connection, Collection<String> eventIds) throws SQLException {
+        Set<String> unique = new LinkedHashSet<>(eventIds);
+        Set<String> claimed = new LinkedHashSet<>();
+        try (PreparedStatement insert = connection.prepareStatement(CLAIM)) {
+            for (String id : unique) {
+                bind(insert, id);
+                insert.addBatch();
+            }
+            int[] counts = insert.executeBatch();
+            int i = 0;
+            for (String id : unique) {
+                if (counts[i++] != 0) {
+                    claimed.add(id);
+                }
+            }
+        }
+        return claimed;
+    }
+
+    private void bind(PreparedStatement insert, String eventId) throws SQLException {
+        insert.setString(1, processorName);
+        insert.setString(2, eventId);
+        insert.setTimestamp(3, new Timestamp(System.currentTimeMillis()));
+    }
+
+    @Override
+    public boolean contains(String eventId) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement(
+                     "SELECT 1 FROM processed_events WHERE processor_name = ? AND event_id = ?")) {
+            select.setString(1, processorName);
+            select.setString(2, eventId);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Never deletes: a failed event's record is undone by the rollback of its transaction. Deleting here, after the
+     * transaction, could remove a record another instance committed in the meantime.
+     */
+    @Override
+    public boolean remove(String eventId) {
+        return false;
+    }
+
+    @Override
+    public boolean confirm(String eventId) {
+        return true;
+    }
+
+    @Override
+    public void clear() {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement delete = connection.prepareStatement("DELETE FROM processed_events WHERE processor_name = ?")) {
+            delete.setString(1, processorName);
+            delete.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.orderevents.email;
+
+import jakarta.mail.Message.RecipientType;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.orderevents.event.Event;
+import org.orderevents.event.OrderCreated;
+import org.orderevents.event.OrderItem;
+import org.orderevents.event.OrderStatusChanged;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Date;
+import java.util.Properties;
+
+/**
+ * email-service: writes the e-mail that answers an event. The route hands it to camel-mail (SMTP) or, with no SMTP
+ * server configured, to an .eml file named after the event, so a repeated delivery overwrites rather than duplicates.
+ */
+public class OrderEmails {
+
+    private final String from;
+    private final String recipientDomain;
+
+    public OrderEmails(String from, String recipientDomain) {
+        this.from = from;
+        this.recipientDomain = recipientDomain;
+    }
+
+    public void confirmation(Event<OrderCreated> event, Exchange exchange) {
+        OrderCreated order = event.data();
+        StringBuilder text = new StringBuilder()
+                .append("Hello ").append(order.userId()).append(",\n\n")
+                .append("thank you for your order ").append(order.orderId()).append(".\n\n");
+        for (OrderItem item : order.items()) {
+            text.append("  ").append(item.quantity()).append(" x ").append(item.name())
+                    .append(" (").append(item.productId()).append(") at ").append(item.price()).append('\n');
+        }
+        text.append("\nTotal: ").append(order.total()).append("\n\nWe will write again when your order is confirmed.\n");
+        compose(exchange, event, order.userId(), "Order " + order.orderId() + " received", text.toString());
+    }
+
+    public void statusUpdate(Event<OrderStatusChanged> event, Exchange exchange) {
+        OrderStatusChanged change = event.data();
+        String text = "Hello " + change.userId() + ",\n\nyour order " + change.orderId() + " is now " + change.status() + "."
+                + (change.reason() != null ? "\nReason: " + change.reason() : "") + "\n";
+        compose(exchange, event, change.userId(), "Order " + change.orderId() + " " + change.status(), text);
+    }
+
+    private void compose(Exchange exchange, Event<?> event, String userId, String subject, String text) {
+        Message message = exchange.getMessage();
+        // camel-mail turns every message header into a mail header: keep only the mail's own
+        message.removeHeaders("*");
+        message.setHeader("event_id", event.eventId());
+        message.setHeader("From", from);
+        message.setHeader("To", recipient(userId));
+        message.setHeader("Subject", subject);
+        message.setHeader("Message-ID", "<" + event.eventId() + "@order-events>");
+        message.setBody(text);
+    }
+
+    private String recipient(String userId) {
+        return userId.contains("@") ? userId : userId + "@" + recipientDomain;
+    }
+
+    /** The composed e-mail as an RFC 5322 message, the content of an .eml file. */
+    public byte[] eml(Exchange exchange) throws MessagingException, IOException {
+        Message message = exchange.getMessage();
+        MimeMessage mail = new MimeMessage(Session.getInstance(new Properties())) {
+            @Override
+            protected void updateMessageID() throws MessagingException {
+                setHeader("Message-ID", message.getHeader("Message-ID", String.class));
+            }
+        };
+        mail.setFrom(new InternetAddress(message.getHeader("From", String.class)));
+        mail.setRecipient(RecipientType.TO, new InternetAddress(message.getHeader("To", String.class)));
+        mail.setSubject(message.getHeader("Subject", String.class), "UTF-8");
+        mail.setSentDate(new Date());
+        mail.setText(message.getBody(String.class), "UTF-8");
+        mail.saveChanges();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        mail.writeTo(out);
+        return out.toByteArray();
+    }
+}

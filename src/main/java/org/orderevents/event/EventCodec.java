@@ -1,0 +1,142 @@
+package org.orderevents.event;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.orderevents.event.Fields.instant;
+import static org.orderevents.event.Fields.items;
+import static org.orderevents.event.Fields.nonNegativeNumber;
+import static org.orderevents.event.Fields.object;
+import static org.orderevents.event.Fields.optionalText;
+import static org.orderevents.event.Fields.text;
+
+/**
+ * The one way events cross the edge: a record value is parsed and checked here once, into a typed {@link Event}, and
+ * every event this project publishes is written here.
+ */
+public class EventCodec {
+
+    public static final String EVENT_ID = "event_id";
+    public static final String EVENT_TYPE = "event_type";
+
+    /** Route step: the record value (bytes) becomes an {@link Event}; headers event_id and event_type are set from it. */
+    public void parse(Exchange exchange) {
+        Event<?> event = parse(exchange.getMessage().getBody(byte[].class));
+        Message message = exchange.getMessage();
+        message.setBody(event);
+        message.setHeader(EVENT_ID, event.eventId());
+        message.setHeader(EVENT_TYPE, event.eventType());
+    }
+
+    /** Route step: the {@link Event} body becomes a record for the topic it is published to: JSON value, user id as key. */
+    public void toRecord(Exchange exchange) {
+        Message message = exchange.getMessage();
+        Event<?> event = message.getBody(Event.class);
+        // what came in with the source record (its topic, offset, key and headers) must not leak into the new record
+        message.removeHeaders("*");
+        message.setHeader(KafkaConstants.KEY, event.key());
+        message.setHeader(EVENT_TYPE, event.eventType());
+        message.setHeader(EVENT_ID, event.eventId());
+        message.setBody(write(event));
+    }
+
+    public static Event<?> parse(byte[] value) {
+        if (value == null || value.length == 0) {
+            throw new InvalidEventException("empty record value: expected a JSON event envelope");
+        }
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(value);
+        } catch (JsonProcessingException e) {
+            throw new InvalidEventException("record value is not JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new InvalidEventException("record value is not JSON: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidEventException("record value is not a JSON object");
+        }
+        try {
+            String eventId = text(root, "event_id", "event_id");
+            String eventType = text(root, "event_type", "event_type");
+            String timestamp = instant(root, "timestamp", "timestamp");
+            JsonNode data = object(root, "data", "data");
+            return new Event<>(eventId, eventType, timestamp, data(eventType, data));
+        } catch (InvalidFieldException e) {
+            throw new InvalidEventException("invalid event: " + e.getMessage(), e);
+        }
+    }
+
+    private static OrderEvent data(String type, JsonNode data) {
+        return switch (type) {
+            case OrderCreated.TYPE -> {
+                String status = text(data, "status", "data.status");
+                if (!"pending".equals(status)) {
+                    throw new InvalidFieldException("data.status", "must be \"pending\" in order.created");
+                }
+                yield new OrderCreated(text(data, "order_id", "data.order_id"), text(data, "user_id", "data.user_id"),
+                        items(data, "items", "data.items"), nonNegativeNumber(data, "total", "data.total"), status,
+                        instant(data, "created_at", "data.created_at"));
+            }
+            case OrderStatusChanged.TYPE -> new OrderStatusChanged(text(data, "order_id", "data.order_id"),
+                    text(data, "user_id", "data.user_id"), text(data, "status", "data.status"),
+                    optionalText(data, "reason", "data.reason"), instant(data, "updated_at", "data.updated_at"));
+            case InventoryReserved.TYPE -> new InventoryReserved(text(data, "order_id", "data.order_id"),
+                    text(data, "user_id", "data.user_id"), items(data, "items", "data.items"));
+            case InventoryFailed.TYPE -> new InventoryFailed(text(data, "order_id", "data.order_id"),
+                    text(data, "user_id", "data.user_id"), missing(data));
+            default -> null;
+        };
+    }
+
+    private static List<InventoryFailed.MissingItem> missing(JsonNode data) {
+        JsonNode node = data.get("missing");
+        if (node == null || !node.isArray() || node.isEmpty()) {
+            throw new InvalidFieldException("data.missing", "must be a non-empty array");
+        }
+        List<InventoryFailed.MissingItem> missing = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            String at = "data.missing[" + i + "]";
+            JsonNode item = node.get(i);
+            JsonNode available = item.get("available");
+            if (available == null || !available.isIntegralNumber() || available.intValue() < 0) {
+                throw new InvalidFieldException(at + ".available", "must be an integer >= 0");
+            }
+            missing.add(new InventoryFailed.MissingItem(text(item, "product_id", at + ".product_id"),
+                    Fields.positiveInt(item, "requested", at + ".requested"), available.intValue()));
+        }
+        return missing;
+    }
+
+    public static byte[] write(Event<?> event) {
+        return Json.write(event).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A new event with a fresh id, as the order API publishes. */
+    public static <T extends OrderEvent> Event<T> newEvent(String type, T data) {
+        return new Event<>(UUID.randomUUID().toString(), type, now(), data);
+    }
+
+    /**
+     * An event derived from another: its id is computed from the source event's id and the new type, so re-publishing
+     * after a crash repeats the same id and consumers drop the repeat.
+     */
+    public static <T extends OrderEvent> Event<T> derivedFrom(Event<?> source, String type, T data) {
+        UUID id = UUID.nameUUIDFromBytes((source.eventId() + "/" + type).getBytes(StandardCharsets.UTF_8));
+        return new Event<>(id.toString(), type, now(), data);
+    }
+
+    public static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+}

@@ -1,0 +1,119 @@
+package org.orderevents.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads checked fields out of parsed JSON; every failure names the field by its path (e.g. {@code items[1].quantity}). */
+public final class Fields {
+
+    private Fields() {
+    }
+
+    public static JsonNode object(JsonNode parent, String name, String path) {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            throw new InvalidFieldException(path, "is required");
+        }
+        if (!node.isObject()) {
+            throw new InvalidFieldException(path, "must be an object");
+        }
+        return node;
+    }
+
+    public static String text(JsonNode parent, String name, String path) {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            throw new InvalidFieldException(path, "is required");
+        }
+        if (!node.isTextual() || node.asText().isBlank()) {
+            throw new InvalidFieldException(path, "must be a non-empty string");
+        }
+        if (node.asText().length() > 200) {
+            throw new InvalidFieldException(path, "must be at most 200 characters");
+        }
+        return node.asText();
+    }
+
+    public static String optionalText(JsonNode parent, String name, String path) {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw new InvalidFieldException(path, "must be a string");
+        }
+        return node.asText();
+    }
+
+    public static String instant(JsonNode parent, String name, String path) {
+        String value = text(parent, name, path);
+        try {
+            Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new InvalidFieldException(path, "must be an ISO-8601 instant such as 2026-11-22T10:00:00Z");
+        }
+        return value;
+    }
+
+    public static int positiveInt(JsonNode parent, String name, String path) {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            throw new InvalidFieldException(path, "is required");
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw new InvalidFieldException(path, "must be an integer");
+        }
+        if (node.intValue() <= 0) {
+            throw new InvalidFieldException(path, "must be > 0");
+        }
+        return node.intValue();
+    }
+
+    public static BigDecimal nonNegativeNumber(JsonNode parent, String name, String path) {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            throw new InvalidFieldException(path, "is required");
+        }
+        if (!node.isNumber()) {
+            throw new InvalidFieldException(path, "must be a number");
+        }
+        BigDecimal value = node.decimalValue();
+        if (value.signum() < 0) {
+            throw new InvalidFieldException(path, "must be >= 0");
+        }
+        if (value.scale() > 2 || value.compareTo(BigDecimal.valueOf(1_000_000_000L)) >= 0) {
+            throw new InvalidFieldException(path, "must have at most 2 decimals and be below 1000000000");
+        }
+        return value;
+    }
+
+    /** The order lines of an order or of a request: at least one, each with product_id, name, quantity > 0, price >= 0. */
+    public static List<OrderItem> items(JsonNode parent, String name, String path) {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            throw new InvalidFieldException(path, "is required");
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            throw new InvalidFieldException(path, "must be a non-empty array");
+        }
+        if (node.size() > 100) {
+            throw new InvalidFieldException(path, "must have at most 100 items");
+        }
+        List<OrderItem> items = new ArrayList<>(node.size());
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode item = node.get(i);
+            String at = path + "[" + i + "]";
+            if (!item.isObject()) {
+                throw new InvalidFieldException(at, "must be an object");
+            }
+            items.add(new OrderItem(text(item, "product_id", at + ".product_id"), text(item, "name", at + ".name"),
+                    positiveInt(item, "quantity", at + ".quantity"), nonNegativeNumber(item, "price", at + ".price")));
+        }
+        return items;
+    }
+}

@@ -1,0 +1,149 @@
+package org.orderevents.order;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import org.apache.camel.Exchange;
+import org.orderevents.db.EventTransaction;
+import org.orderevents.event.Event;
+import org.orderevents.event.EventCodec;
+import org.orderevents.event.InventoryFailed;
+import org.orderevents.event.InventoryReserved;
+import org.orderevents.event.Json;
+import org.orderevents.event.OrderCreated;
+import org.orderevents.event.OrderItem;
+import org.orderevents.event.OrderStatusChanged;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** order-service: the orders table, kept from the events of the orders topic, and the answer to an inventory result. */
+public class OrderBook {
+
+    private final DataSource dataSource;
+
+    public OrderBook(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** order.created: records an order it has not seen, so orders published by other producers are known too. */
+    public void record(Event<OrderCreated> event, Exchange exchange) throws SQLException {
+        insert(EventTransaction.required(exchange), event.data());
+    }
+
+    static void insert(Connection connection, OrderCreated order) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO orders (order_id, user_id, items, total, status, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                        + "ON CONFLICT DO NOTHING")) {
+            insert.setString(1, order.orderId());
+            insert.setString(2, order.userId());
+            insert.setString(3, Json.write(order.items()));
+            insert.setBigDecimal(4, order.total());
+            insert.setString(5, order.status());
+            insert.setString(6, order.createdAt());
+            insert.executeUpdate();
+        }
+    }
+
+    /** order.status_changed: the order takes the new status. */
+    public void changeStatus(Event<OrderStatusChanged> event, Exchange exchange) throws SQLException {
+        OrderStatusChanged change = event.data();
+        try (PreparedStatement update = EventTransaction.required(exchange).prepareStatement(
+                "UPDATE orders SET status = ?, reason = ?, updated_at = ? WHERE order_id = ?")) {
+            update.setString(1, change.status());
+            update.setString(2, change.reason());
+            update.setString(3, change.updatedAt());
+            update.setString(4, change.orderId());
+            if (update.executeUpdate() == 0) {
+                throw new OrderNotFoundException(change.orderId());
+            }
+        }
+    }
+
+    /** inventory.reserved: the order is confirmed. */
+    public Event<OrderStatusChanged> confirm(Event<InventoryReserved> event, Exchange exchange) throws SQLException {
+        InventoryReserved reserved = event.data();
+        requireKnown(EventTransaction.required(exchange), reserved.orderId());
+        return EventCodec.derivedFrom(event, OrderStatusChanged.TYPE,
+                new OrderStatusChanged(reserved.orderId(), reserved.userId(), "confirmed", null, EventCodec.now()));
+    }
+
+    /** inventory.failed: the order is rejected, with the missing stock as the reason. */
+    public Event<OrderStatusChanged> reject(Event<InventoryFailed> event, Exchange exchange) throws SQLException {
+        InventoryFailed failed = event.data();
+        requireKnown(EventTransaction.required(exchange), failed.orderId());
+        String reason = "out of stock: " + failed.missing().stream()
+                .map(m -> m.productId() + " (requested " + m.requested() + ", available " + m.available() + ")")
+                .collect(Collectors.joining(", "));
+        return EventCodec.derivedFrom(event, OrderStatusChanged.TYPE,
+                new OrderStatusChanged(failed.orderId(), failed.userId(), "rejected", reason, EventCodec.now()));
+    }
+
+    /** An inventory result may overtake its order.created on this service's other route: retried, then dead-lettered. */
+    private static void requireKnown(Connection connection, String orderId) throws SQLException {
+        if (find(connection, orderId) == null) {
+            throw new OrderNotFoundException(orderId);
+        }
+    }
+
+    /** GET /orders/{order_id}. */
+    public String order(String orderId) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            Map<String, Object> order = find(connection, orderId);
+            if (order == null) {
+                throw new OrderNotFoundException(orderId);
+            }
+            return Json.write(order);
+        }
+    }
+
+    public String userOf(String orderId) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            Map<String, Object> order = find(connection, orderId);
+            if (order == null) {
+                throw new OrderNotFoundException(orderId);
+            }
+            return (String) order.get("user_id");
+        }
+    }
+
+    private static Map<String, Object> find(Connection connection, String orderId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT order_id, user_id, items, total, status, reason, created_at, updated_at FROM orders WHERE order_id = ?")) {
+            select.setString(1, orderId);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return null;
+                }
+                Map<String, Object> order = new LinkedHashMap<>();
+                order.put("order_id", rows.getString(1));
+                order.put("user_id", rows.getString(2));
+                order.put("items", items(rows.getString(3)));
+                order.put("total", rows.getBigDecimal(4));
+                order.put("status", rows.getString(5));
+                if (rows.getString(6) != null) {
+                    order.put("reason", rows.getString(6));
+                }
+                order.put("created_at", rows.getString(7));
+                if (rows.getString(8) != null) {
+                    order.put("updated_at", rows.getString(8));
+                }
+                return order;
+            }
+        }
+    }
+
+    private static List<OrderItem> items(String json) {
+        try {
+            return Json.MAPPER.readValue(json, new TypeReference<>() { });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("orders.items is not JSON", e);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package org.orderevents.order;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.orderevents.db.EventTransaction;
+import org.orderevents.event.Event;
+import org.orderevents.event.EventCodec;
+import org.orderevents.event.Fields;
+import org.orderevents.event.InvalidFieldException;
+import org.orderevents.event.Json;
+import org.orderevents.event.OrderCreated;
+import org.orderevents.event.OrderItem;
+import org.orderevents.event.OrderStatusChanged;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The order API: turns checked HTTP requests into the events it publishes. */
+public class OrderIntake {
+
+    private final OrderBook orders;
+
+    public OrderIntake(OrderBook orders) {
+        this.orders = orders;
+    }
+
+    /**
+     * POST /orders: the order is saved in the exchange's transaction and becomes the body as an order.created event;
+     * the route publishes it before the transaction commits, so a request the broker refuses saves nothing.
+     */
+    public Event<OrderCreated> create(Exchange exchange) throws SQLException {
+        JsonNode body = body(exchange);
+        String userId = Fields.text(body, "user_id", "user_id");
+        List<OrderItem> items = Fields.items(body, "items", "items");
+        BigDecimal total = items.stream().map(OrderItem::lineTotal).reduce(BigDecimal.ZERO, BigDecimal::add);
+        OrderCreated order = new OrderCreated(UUID.randomUUID().toString(), userId, items, total, "pending", EventCodec.now());
+        OrderBook.insert(EventTransaction.required(exchange), order);
+        return EventCodec.newEvent(OrderCreated.TYPE, order);
+    }
+
+    /** POST /orders/{order_id}/status: an order.status_changed event for a known order. */
+    public Event<OrderStatusChanged> changeStatus(Exchange exchange) throws SQLException {
+        String orderId = exchange.getMessage().getHeader("order_id", String.class);
+        JsonNode body = body(exchange);
+        String status = Fields.text(body, "status", "status");
+        String reason = Fields.optionalText(body, "reason", "reason");
+        String userId = orders.userOf(orderId);
+        return EventCodec.newEvent(OrderStatusChanged.TYPE,
+                new OrderStatusChanged(orderId, userId, status, reason, EventCodec.now()));
+    }
+
+    /** The answer to POST /orders once order.created is on the topic: 201 with the order. */
+    public void created(Exchange exchange) {
+        Event<?> event = exchange.getProperty("orderEvents.published", Event.class);
+        OrderCreated order = (OrderCreated) event.data();
+        Message message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 201);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setHeader("Location", "/orders/" + order.orderId());
+        message.setBody(Json.write(order));
+    }
+
+    /** The answer to POST /orders/{order_id}/status once the event is on the topic: 202. */
+    public void accepted(Exchange exchange) {
+        Event<?> event = exchange.getProperty("orderEvents.published", Event.class);
+        Message message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setBody(Json.write(Map.of("event_id", event.eventId(), "event_type", event.eventType(), "data", event.data())));
+    }
+
+    /** Keeps the event being published, for the answer after the record is sent. */
+    public void keep(Exchange exchange) {
+        exchange.setProperty("orderEvents.published", exchange.getMessage().getBody(Event.class));
+    }
+
+    private static JsonNode body(Exchange exchange) {
+        String text = exchange.getMessage().getBody(String.class);
+        if (text == null || text.isBlank()) {
+            throw new InvalidFieldException("body", "is required: a JSON object");
+        }
+        try {
+            JsonNode body = Json.MAPPER.readTree(text);
+            if (body == null || !body.isObject()) {
+                throw new InvalidFieldException("body", "must be a JSON object");
+            }
+            return body;
+        } catch (IOException e) {
+            throw new InvalidFieldException("body", "is not valid JSON");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+-- One schema for H2 (in PostgreSQL mode) and PostgreSQL; every statement can run again at each start.
+
+-- Idempotent consumer: one row per (consumer group, event id) whose effect is committed.
+CREATE TABLE IF NOT EXISTS processed_events (
+    processor_name VARCHAR(100) NOT NULL,
+    event_id       VARCHAR(200) NOT NULL,
+    processed_at   TIMESTAMP    NOT NULL,
+    PRIMARY KEY (processor_name, event_id)
+);
+CREATE INDEX IF NOT EXISTS processed_events_age ON processed_events (processed_at);
+
+-- order-service
+CREATE TABLE IF NOT EXISTS orders (
+    order_id   VARCHAR(200)   PRIMARY KEY,
+    user_id    VARCHAR(200)   NOT NULL,
+    items      TEXT           NOT NULL,
+    total      NUMERIC(14, 2) NOT NULL,
+    status     VARCHAR(100)   NOT NULL,
+    reason     VARCHAR(1000),
+    created_at VARCHAR(40)    NOT NULL,
+    updated_at VARCHAR(40)
+);
+
+-- inventory-service
+CREATE TABLE IF NOT EXISTS stock (
+    product_id VARCHAR(200) PRIMARY KEY,
+    name       VARCHAR(200) NOT NULL,
+    available  INTEGER      NOT NULL CHECK (available >= 0)
+);
+INSERT INTO stock (product_id, name, available) VALUES ('book-camel', 'Camel in Action', 50) ON CONFLICT DO NOTHING;
+INSERT INTO stock (product_id, name, available) VALUES ('book-kafka', 'Kafka: The Definitive Guide', 20) ON CONFLICT DO NOTHING;
+INSERT INTO stock (product_id, name, available) VALUES ('mug', 'Camel mug', 100) ON CONFLICT DO NOTHING;
+INSERT INTO stock (product_id, name, available) VALUES ('sticker', 'Camel sticker', 1000) ON CONFLICT DO NOTHING;
+INSERT INTO stock (product_id, name, available) VALUES ('hoodie', 'Kafka hoodie', 0) ON CONFLICT DO NOTHING;
+INSERT INTO stock (product_id, name, available) VALUES ('poster', 'Event-driven poster', 0) ON CONFLICT DO NOTHING;
+
+-- analytics-service
+CREATE TABLE IF NOT EXISTS analytics_totals (
+    id            INTEGER        PRIMARY KEY,
+    total_orders  BIGINT         NOT NULL,
+    total_revenue NUMERIC(18, 2) NOT NULL
+);
+INSERT INTO analytics_totals (id, total_orders, total_revenue) VALUES (1, 0, 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS analytics_orders_by_hour (
+    order_hour VARCHAR(16) PRIMARY KEY,
+    orders     BIGINT      NOT NULL
+);
+CREATE TABLE IF NOT EXISTS analytics_revenue_by_user (
+    user_id VARCHAR(200)   PRIMARY KEY,
+    revenue NUMERIC(18, 2) NOT NULL
+);
