@@ -13,6 +13,8 @@ import org.orderevents.event.OrderItem;
 import org.orderevents.event.OrderStatusChanged;
 
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.io.IOException;
 import java.util.Date;
 import java.util.Properties;
@@ -38,9 +40,9 @@ public class OrderEmails {
                 .append("thank you for your order ").append(order.orderId()).append(".\n\n");
         for (OrderItem item : order.items()) {
             text.append("  ").append(item.quantity()).append(" x ").append(item.name())
-                    .append(" (").append(item.productId()).append(") at ").append(item.price()).append('\n');
+                    .append(" (").append(item.productId()).append(") at ").append(money(item.price())).append('\n');
         }
-        text.append("\nTotal: ").append(order.total()).append("\n\nWe will write again when your order is confirmed.\n");
+        text.append("\nTotal: ").append(money(order.total())).append("\n\nWe will write again when your order is confirmed.\n");
         compose(exchange, event, order.userId(), "Order " + order.orderId() + " received", text.toString());
     }
 
@@ -61,6 +63,10 @@ public class OrderEmails {
         message.setHeader("Subject", subject);
         message.setHeader("Message-ID", "<" + event.eventId() + "@order-events>");
         message.setBody(text);
+    }
+
+    private static BigDecimal money(BigDecimal amount) {
+        return amount.setScale(2, RoundingMode.HALF_UP);
     }
 
     private String recipient(String userId) {

@@ -15,6 +15,7 @@ import org.orderevents.event.OrderStatusChanged;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,8 @@ public class OrderIntake {
         JsonNode body = body(exchange);
         String userId = Fields.text(body, "user_id", "user_id");
         List<OrderItem> items = Fields.items(body, "items", "items");
-        BigDecimal total = items.stream().map(OrderItem::lineTotal).reduce(BigDecimal.ZERO, BigDecimal::add);
+        BigDecimal total = items.stream().map(OrderItem::lineTotal).reduce(BigDecimal.ZERO, BigDecimal::add)
+                .setScale(2, RoundingMode.HALF_UP);
         OrderCreated order = new OrderCreated(UUID.randomUUID().toString(), userId, items, total, "pending", EventCodec.now());
         OrderBook.insert(EventTransaction.required(exchange), order);
         return EventCodec.newEvent(OrderCreated.TYPE, order);

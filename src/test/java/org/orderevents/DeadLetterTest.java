@@ -1,0 +1,109 @@
+package org.orderevents;
+
+import org.apache.camel.builder.NotifyBuilder;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What cannot be processed goes to the dead-letter topic with the contract's headers, and nothing behind it waits. */
+class DeadLetterTest extends OrderEventsTestSupport {
+
+    @Test
+    void aMalformedEventIsDeadLetteredAtOnceWithItsOriginalBytesAndHeaders() throws Exception {
+        String marker = "not-json-" + UUID.randomUUID();
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("inventory-service").whenDone(1).create();
+
+        send("orders", "user_9", "{" + marker, Map.of("trace", "abc"));
+
+        assertThat(done.matches(30, SECONDS)).isTrue();
+        ConsumerRecord<byte[], byte[]> letter = deadLetterOf("inventory-service", marker);
+        assertThat(text(letter.value())).isEqualTo("{" + marker);
+        assertThat(text(letter.key())).isEqualTo("user_9");
+        assertThat(header(letter, "trace")).as("original headers are kept").isEqualTo("abc");
+        assertThat(header(letter, "dlq.original.topic")).isEqualTo("orders");
+        assertThat(header(letter, "dlq.original.partition")).matches("[0-2]");
+        assertThat(header(letter, "dlq.original.offset")).matches("\\d+");
+        assertThat(header(letter, "dlq.original.timestamp")).matches("\\d+");
+        assertThat(header(letter, "dlq.route")).isEqualTo("inventory-service");
+        assertThat(header(letter, "dlq.exception.class")).isEqualTo("org.orderevents.event.InvalidEventException");
+        assertThat(header(letter, "dlq.exception.message")).startsWith("record value is not JSON");
+        assertThat(header(letter, "dlq.exception.stacktrace")).contains("InvalidEventException");
+        assertThat(header(letter, "dlq.attempts")).as("no retries for an invalid event").isEqualTo("1");
+        assertThat(header(letter, "dlq.failed.at")).isNotBlank();
+        // every consumer group of orders dead-letters it once, in its own name
+        for (String group : List.of("email-service", "order-service")) {
+            assertThat(deadLetterOf(group, marker)).isNotNull();
+        }
+    }
+
+    @Test
+    void anEventWithoutEventIdOrWithBadDataIsDeadLetteredNamingTheField() throws Exception {
+        String orderId = UUID.randomUUID().toString();
+        send("orders", "user_8", "{\"event_type\":\"order.created\",\"timestamp\":\"2026-11-22T10:00:00Z\",\"data\":{\"order_id\":\""
+                + orderId + "\"}}", Map.of());
+        Map<String, Object> badQuantity = orderCreated(orderId + "-q", "user_8", "mug", 0, "1");
+        sendEvent("orders", "order.created", "user_8", badQuantity);
+
+        assertThat(header(deadLetterOf("inventory-service", orderId + "\""), "dlq.exception.message"))
+                .isEqualTo("invalid event: event_id: is required");
+        assertThat(header(deadLetterOf("inventory-service", orderId + "-q"), "dlq.exception.message"))
+                .isEqualTo("invalid event: data.items[0].quantity: must be > 0");
+    }
+
+    @Test
+    void anUnknownEventTypeIsSkippedNotDeadLettered() throws Exception {
+        String marker = UUID.randomUUID().toString();
+        String orderId = UUID.randomUUID().toString();
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("inventory-service").whenCompleted(2).create();
+
+        sendEvent("orders", "order.refunded", "user_7", Map.of("order_id", marker, "user_id", "user_7"));
+        sendEvent("orders", "order.created", "user_7", orderCreated(orderId, "user_7", "sticker", 10, "1"));
+
+        assertThat(done.matches(30, SECONDS)).isTrue();
+        assertThat(available("sticker")).isEqualTo(990);
+        assertThat(records("orders.dlq", r -> text(r.value()).contains(marker), 1, Duration.ofSeconds(3))).isEmpty();
+    }
+
+    @Test
+    void aTransientFailureIsRetriedThenDeadLetteredAndItsPartitionFlowsOn() throws Exception {
+        // an inventory result for an order that order-service never saw fails on every attempt
+        String unknownOrder = "unknown-" + UUID.randomUUID();
+        String knownOrder = UUID.randomUUID().toString();
+        NotifyBuilder recorded = new NotifyBuilder(context).fromRoute("order-service").whenCompleted(1).create();
+        sendEvent("orders", "order.created", "user_6", orderCreated(knownOrder, "user_6", "mug", 1, "9"));
+        assertThat(recorded.matches(30, SECONDS)).isTrue();
+        NotifyBuilder results = new NotifyBuilder(context).fromRoute("order-service-inventory").whenDone(2).create();
+
+        String failing = sendEvent("inventory", "inventory.reserved", "user_6", Map.of("order_id", unknownOrder, "user_id", "user_6",
+                "items", List.of(Map.of("product_id", "mug", "name", "mug", "quantity", 1, "price", 9))));
+        sendEvent("inventory", "inventory.reserved", "user_6", Map.of("order_id", knownOrder, "user_id", "user_6",
+                "items", List.of(Map.of("product_id", "mug", "name", "mug", "quantity", 1, "price", 9))));
+
+        assertThat(results.matches(30, SECONDS)).isTrue();
+        ConsumerRecord<byte[], byte[]> letter = deadLetters("inventory", unknownOrder, 1).get(0);
+        assertThat(header(letter, "dlq.attempts")).as("1 attempt + 3 retries").isEqualTo("4");
+        assertThat(header(letter, "dlq.consumer.group")).isEqualTo("order-service");
+        assertThat(header(letter, "dlq.route")).isEqualTo("order-service-inventory");
+        assertThat(header(letter, "dlq.exception.class")).isEqualTo("org.orderevents.order.OrderNotFoundException");
+        assertThat(header(letter, "dlq.original.topic")).isEqualTo("inventory");
+        // the event behind it in the same partition (same key) was processed: the known order is confirmed
+        assertThat(records("orders", r -> text(r.value()).contains(knownOrder) && text(r.value()).contains("confirmed"), 1,
+                Duration.ofSeconds(30))).hasSize(1);
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE event_id = '" + failing + "'"))
+                .as("the dead-lettered event left no processed record, so a replay of it is processed").isZero();
+    }
+
+    private ConsumerRecord<byte[], byte[]> deadLetterOf(String group, String marker) {
+        List<ConsumerRecord<byte[], byte[]>> letters = records("orders.dlq",
+                r -> text(r.value()).contains(marker) && group.equals(header(r, "dlq.consumer.group")), 1, Duration.ofSeconds(30));
+        assertThat(letters).as("dead letter of " + group).hasSize(1);
+        return letters.get(0);
+    }
+}

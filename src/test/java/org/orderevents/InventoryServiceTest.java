@@ -1,0 +1,79 @@
+package org.orderevents;
+
+import org.apache.camel.builder.NotifyBuilder;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.orderevents.event.OrderStatusChanged;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InventoryServiceTest extends OrderEventsTestSupport {
+
+    @Test
+    void reservesStockAndPublishesInventoryReserved() throws Exception {
+        String orderId = UUID.randomUUID().toString();
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("inventory-service").whenCompleted(1).create();
+
+        sendEvent("orders", "order.created", "user_1", orderCreated(orderId, "user_1", "book-camel", 3, "45.50"));
+
+        assertThat(done.matches(30, SECONDS)).isTrue();
+        assertThat(available("book-camel")).isEqualTo(47);
+        List<ConsumerRecord<byte[], byte[]>> results = records("inventory", r -> text(r.value()).contains(orderId), 1, Duration.ofSeconds(30));
+        assertThat(results).hasSize(1);
+        assertThat(header(results.get(0), "event_type")).isEqualTo("inventory.reserved");
+        assertThat(text(results.get(0).key())).isEqualTo("user_1");
+        assertThat(json(text(results.get(0).value())).at("/data/items/0/quantity").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void reservesNothingWhenOneItemIsMissingAndPublishesInventoryFailed() throws Exception {
+        String orderId = UUID.randomUUID().toString();
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("inventory-service").whenCompleted(1).create();
+        Map<String, Object> data = Map.of("order_id", orderId, "user_id", "user_2", "status", "pending",
+                "created_at", "2026-11-22T10:00:00Z", "total", 105, "items", List.of(
+                        Map.of("product_id", "mug", "name", "Camel mug", "quantity", 5, "price", 9),
+                        Map.of("product_id", "hoodie", "name", "Kafka hoodie", "quantity", 1, "price", 60)));
+
+        sendEvent("orders", "order.created", "user_2", data);
+
+        assertThat(done.matches(30, SECONDS)).isTrue();
+        assertThat(available("mug")).as("all or nothing: the mugs are not taken").isEqualTo(100);
+        List<ConsumerRecord<byte[], byte[]>> results = records("inventory", r -> text(r.value()).contains(orderId), 1, Duration.ofSeconds(30));
+        assertThat(header(results.get(0), "event_type")).isEqualTo("inventory.failed");
+        assertThat(json(text(results.get(0).value())).at("/data/missing/0/product_id").asText()).isEqualTo("hoodie");
+        assertThat(json(text(results.get(0).value())).at("/data/missing/0/available").asInt()).isZero();
+    }
+
+    @Test
+    void aDuplicateEventReservesOnce() throws Exception {
+        String orderId = UUID.randomUUID().toString();
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("inventory-service").whenCompleted(2).create();
+        String event = "{\"event_id\":\"dup-" + orderId + "\",\"event_type\":\"order.created\",\"timestamp\":\"2026-11-22T10:00:00Z\","
+                + "\"data\":{\"order_id\":\"" + orderId + "\",\"user_id\":\"user_3\",\"status\":\"pending\",\"total\":20,"
+                + "\"created_at\":\"2026-11-22T10:00:00Z\",\"items\":[{\"product_id\":\"book-kafka\",\"name\":\"Kafka\",\"quantity\":2,\"price\":10}]}}";
+
+        send("orders", "user_3", event, Map.of());
+        send("orders", "user_3", event, Map.of());
+
+        assertThat(done.matches(30, SECONDS)).isTrue();
+        assertThat(available("book-kafka")).isEqualTo(18);
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'inventory-service'")).isEqualTo(1);
+    }
+
+    @Test
+    void skipsEventTypesItDoesNotHandle() throws Exception {
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("inventory-service").whenCompleted(1).create();
+
+        sendEvent("orders", OrderStatusChanged.TYPE, "user_4", Map.of("order_id", "o-4", "user_id", "user_4",
+                "status", "shipped", "updated_at", "2026-11-22T10:00:00Z"));
+
+        assertThat(done.matches(30, SECONDS)).isTrue();
+        assertThat(queryLong("SELECT SUM(available) FROM stock")).isEqualTo(1170);
+    }
+}

@@ -1,0 +1,195 @@
+package org.orderevents;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.test.main.junit5.CamelMainTestSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.orderevents.event.Json;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
+
+/**
+ * Base of the route tests: the application as camel-main runs it (same routes, same configuration), against one real
+ * Kafka broker per JVM and a fresh H2 file database, data directory and HTTP port per test. Extend it to test a route:
+ * send an event with {@link #send}, wait for the route with NotifyBuilder, read the effect with {@link #queryLong} or
+ * the dead letters with {@link #deadLetters}.
+ */
+public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
+
+    protected Path dataDir;
+    protected int httpPort;
+    private KafkaProducer<byte[], byte[]> producer;
+
+    @Override
+    protected Class<?> getMainClass() {
+        return App.class;
+    }
+
+    @Override
+    protected void doPreSetup() throws Exception {
+        TestBroker.moveGroupsToEnd();
+    }
+
+    /** Called by CamelTestSupport's constructor, before this class's fields are initialised: no field initialisers here. */
+    @Override
+    protected Properties useOverridePropertiesWithPropertiesComponent() {
+        try {
+            dataDir = Files.createTempDirectory("order-events-test");
+            httpPort = freePort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        Properties properties = new Properties();
+        properties.put("kafka.brokers", TestBroker.bootstrapServers());
+        properties.put("data.dir", dataDir.toString());
+        properties.put("db.url", "jdbc:h2:file:" + dataDir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE");
+        properties.put("http.port", String.valueOf(httpPort));
+        // the contract's back-off (1 s, x2) shortened so a test waits 0.7 s rather than 7 s for three retries
+        properties.put("retry.delay-ms", "100");
+        properties.putAll(overrideProperties());
+        return properties;
+    }
+
+    /** Properties a test class changes on top of the test defaults. */
+    protected Map<String, String> overrideProperties() {
+        return Map.of();
+    }
+
+    // ---- Kafka
+
+    protected void send(String topic, String key, String value, Map<String, String> headers) {
+        if (producer == null) {
+            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBroker.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
+        }
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+        headers.forEach((name, text) -> record.headers().add(name, text.getBytes(StandardCharsets.UTF_8)));
+        try {
+            producer.send(record).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends an event in the contract's envelope, keyed by user; returns its event_id. */
+    protected String sendEvent(String topic, String type, String userId, Map<String, Object> data) {
+        String eventId = UUID.randomUUID().toString();
+        send(topic, userId, Json.write(Map.of("event_id", eventId, "event_type", type,
+                "timestamp", Instant.now().toString(), "data", data)), Map.of("event_type", type));
+        return eventId;
+    }
+
+    protected static Map<String, Object> orderCreated(String orderId, String userId, String productId, int quantity, String price) {
+        return Map.of("order_id", orderId, "user_id", userId, "status", "pending", "created_at", Instant.now().toString(),
+                "total", new java.math.BigDecimal(price).multiply(java.math.BigDecimal.valueOf(quantity)),
+                "items", List.of(Map.of("product_id", productId, "name", productId, "quantity", quantity,
+                        "price", new java.math.BigDecimal(price))));
+    }
+
+    /** Every record of a topic, read from its beginning, that matches; waits until {@code count} matched or fails. */
+    protected List<ConsumerRecord<byte[], byte[]>> records(String topic, Predicate<ConsumerRecord<byte[], byte[]>> match,
+            int count, Duration timeout) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBroker.bootstrapServers());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = IntStream.range(0, 3).mapToObj(p -> new TopicPartition(topic, p)).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
+            Instant deadline = Instant.now().plus(timeout);
+            while (found.size() < count && Instant.now().isBefore(deadline)) {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> {
+                    if (match.test(record)) {
+                        found.add(record);
+                    }
+                });
+            }
+            return found;
+        }
+    }
+
+    /** The dead letters of a topic whose value contains the marker (an id the test put in the event). */
+    protected List<ConsumerRecord<byte[], byte[]>> deadLetters(String topic, String marker, int count) {
+        return records(topic + ".dlq", r -> r.value() != null && text(r.value()).contains(marker), count, Duration.ofSeconds(30));
+    }
+
+    protected static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        var header = record.headers().lastHeader(name);
+        return header == null ? null : text(header.value());
+    }
+
+    protected static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    // ---- database
+
+    protected long queryLong(String sql) throws SQLException {
+        try (Connection connection = context.getRegistry().lookupByNameAndType("dataSource", DataSource.class).getConnection();
+             Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            return rows.next() ? rows.getLong(1) : -1;
+        }
+    }
+
+    protected long available(String productId) throws SQLException {
+        return queryLong("SELECT available FROM stock WHERE product_id = '" + productId + "'");
+    }
+
+    // ---- HTTP
+
+    protected HttpResponse<String> http(String method, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json");
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    protected static JsonNode json(String body) throws IOException {
+        return Json.MAPPER.readTree(body);
+    }
+
+    @Override
+    public void doPostTearDown() throws Exception {
+        if (producer != null) {
+            producer.close();
+            producer = null;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
