@@ -1,0 +1,86 @@
+package org.orderevents;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.builder.NotifyBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OrderApiTest extends OrderEventsTestSupport {
+
+    @Test
+    void acceptsAnOrderSavesItAndPublishesOrderCreated() throws Exception {
+        HttpResponse<String> response = http("POST", "/orders",
+                "{\"user_id\":\"user_1\",\"items\":[{\"product_id\":\"mug\",\"name\":\"Camel mug\",\"quantity\":2,\"price\":9.5}]}");
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        JsonNode order = json(response.body());
+        String orderId = order.get("order_id").asText();
+        assertThat(order.get("status").asText()).isEqualTo("pending");
+        assertThat(order.get("total").decimalValue()).isEqualByComparingTo("19.00");
+        assertThat(response.headers().firstValue("Location")).hasValue("/orders/" + orderId);
+        var published = records("orders", r -> text(r.value()).contains(orderId), 1, Duration.ofSeconds(30));
+        assertThat(published).hasSize(1);
+        assertThat(text(published.get(0).key())).isEqualTo("user_1");
+        assertThat(header(published.get(0), "event_type")).isEqualTo("order.created");
+        assertThat(json(text(published.get(0).value())).at("/data/items/0/product_id").asText()).isEqualTo("mug");
+
+        HttpResponse<String> read = http("GET", "/orders/" + orderId, null);
+        assertThat(read.statusCode()).isEqualTo(200);
+        assertThat(json(read.body()).get("user_id").asText()).isEqualTo("user_1");
+    }
+
+    @Test
+    void rejectsABadBodyWith400NamingTheFieldAndPublishesNothing() throws Exception {
+        String marker = "user-" + java.util.UUID.randomUUID();
+        String[][] cases = {
+                {"{\"user_id\":\"" + marker + "\",\"items\":[{\"product_id\":\"mug\",\"name\":\"m\",\"quantity\":0,\"price\":1}]}", "items[0].quantity"},
+                {"{\"user_id\":\"" + marker + "\",\"items\":[{\"product_id\":\"mug\",\"name\":\"m\",\"quantity\":1,\"price\":-1}]}", "items[0].price"},
+                {"{\"user_id\":\"" + marker + "\",\"items\":[]}", "items"},
+                {"{\"items\":[{\"product_id\":\"mug\",\"name\":\"m\",\"quantity\":1,\"price\":1}]}", "user_id"},
+                {"{\"user_id\":\"" + marker + "\",\"items\":[{\"name\":\"m\",\"quantity\":1,\"price\":1}]}", "items[0].product_id"},
+                {"not json " + marker, "body"},
+        };
+        for (String[] bad : cases) {
+            HttpResponse<String> response = http("POST", "/orders", bad[0]);
+            assertThat(response.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(json(response.body()).get("field").asText()).isEqualTo(bad[1]);
+            assertThat(json(response.body()).get("status").asInt()).isEqualTo(400);
+        }
+        assertThat(queryLong("SELECT COUNT(*) FROM orders")).isZero();
+        assertThat(records("orders", r -> text(r.value()).contains(marker), 1, Duration.ofSeconds(2))).isEmpty();
+    }
+
+    @Test
+    void answers404ForAnUnknownOrder() throws Exception {
+        HttpResponse<String> response = http("GET", "/orders/no-such-order", null);
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(json(response.body()).get("detail").asText()).contains("no-such-order");
+        assertThat(http("POST", "/orders/no-such-order/status", "{\"status\":\"shipped\"}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void publishesAStatusChangeThatOrderServiceApplies() throws Exception {
+        String orderId = json(http("POST", "/orders",
+                "{\"user_id\":\"user_2\",\"items\":[{\"product_id\":\"sticker\",\"name\":\"s\",\"quantity\":1,\"price\":1}]}").body())
+                .get("order_id").asText();
+        NotifyBuilder applied = new NotifyBuilder(context).fromRoute("order-service")
+                .filter(e -> "order.status_changed".equals(e.getMessage().getHeader("event_type", String.class))
+                        && e.getMessage().getBody(String.class).contains("shipped")).whenCompleted(1).create();
+
+        HttpResponse<String> response = http("POST", "/orders/" + orderId + "/status", "{\"status\":\"shipped\",\"reason\":\"by hand\"}");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(applied.matches(30, SECONDS)).isTrue();
+        JsonNode order = json(http("GET", "/orders/" + orderId, null).body());
+        assertThat(order.get("status").asText()).isEqualTo("shipped");
+        assertThat(order.get("reason").asText()).isEqualTo("by hand");
+        assertThat(http("POST", "/orders/" + orderId + "/status", "{\"reason\":\"x\"}").statusCode()).isEqualTo(400);
+    }
+}
