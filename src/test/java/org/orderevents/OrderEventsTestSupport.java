@@ -1,6 +1,7 @@
 package org.orderevents;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,6 +37,9 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Base of the route tests: the application as camel-main runs it (same routes, same configuration), against one real
@@ -167,6 +171,20 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
     }
 
     // ---- HTTP
+
+    /** GET /analytics once it counts {@code orders}: analytics commits per batch, so this waits batch by batch. */
+    protected JsonNode awaitAnalytics(long orders) throws Exception {
+        for (int batch = 0; batch < 24; batch++) {
+            JsonNode figures = json(http("GET", "/analytics", null).body());
+            if (figures.get("total_orders").asLong() >= orders) {
+                assertThat(figures.get("total_orders").asLong()).isEqualTo(orders);
+                return figures;
+            }
+            new NotifyBuilder(context).fromRoute("analytics-service").whenCompleted(1).create().matches(5, SECONDS);
+        }
+        throw new AssertionError("analytics never reached " + orders + " orders");
+    }
+
 
     protected HttpResponse<String> http(String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path))

@@ -1,0 +1,74 @@
+package org.orderevents.event;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EventCodecTest {
+
+    private static final String CREATED = "{\"event_id\":\"e-1\",\"event_type\":\"order.created\",\"timestamp\":\"2026-11-22T10:00:00Z\","
+            + "\"data\":{\"order_id\":\"o-1\",\"user_id\":\"u-1\",\"status\":\"pending\",\"total\":91,\"created_at\":\"2026-11-22T10:00:00Z\","
+            + "\"items\":[{\"product_id\":\"book-camel\",\"name\":\"Camel in Action\",\"quantity\":2,\"price\":45.5}]}}";
+
+    @Test
+    void parsesAnOrderCreatedIntoTypedData() {
+        Event<?> event = EventCodec.parse(bytes(CREATED));
+
+        assertThat(event.eventId()).isEqualTo("e-1");
+        assertThat(event.data()).isInstanceOf(OrderCreated.class);
+        OrderCreated order = (OrderCreated) event.data();
+        assertThat(order.items()).containsExactly(new OrderItem("book-camel", "Camel in Action", 2, new java.math.BigDecimal("45.5")));
+        assertThat(event.key()).isEqualTo("u-1");
+    }
+
+    @Test
+    void writesWhatItParses() {
+        Event<?> event = EventCodec.parse(bytes(CREATED));
+
+        assertThat(EventCodec.parse(EventCodec.write(event))).isEqualTo(event);
+    }
+
+    @Test
+    void namesTheFieldThatBreaksTheRules() {
+        List<List<String>> cases = List.of(
+                List.of("not json", "record value is not JSON"),
+                List.of("[1]", "record value is not a JSON object"),
+                List.of(CREATED.replace("\"event_id\":\"e-1\",", ""), "invalid event: event_id: is required"),
+                List.of(CREATED.replace("\"event_type\":\"order.created\",", ""), "invalid event: event_type: is required"),
+                List.of(CREATED.replace("\"quantity\":2", "\"quantity\":0"), "invalid event: data.items[0].quantity: must be > 0"),
+                List.of(CREATED.replace("\"price\":45.5", "\"price\":-1"), "invalid event: data.items[0].price: must be >= 0"),
+                List.of(CREATED.replace("\"status\":\"pending\"", "\"status\":\"paid\""), "invalid event: data.status: must be \"pending\" in order.created"),
+                List.of(CREATED.replace("\"timestamp\":\"2026-11-22T10:00:00Z\"", "\"timestamp\":\"yesterday\""), "invalid event: timestamp: must be an ISO-8601"));
+        for (List<String> bad : cases) {
+            assertThatThrownBy(() -> EventCodec.parse(bytes(bad.get(0)))).as(bad.get(0))
+                    .isInstanceOf(InvalidEventException.class).hasMessageStartingWith(bad.get(1));
+        }
+        assertThatThrownBy(() -> EventCodec.parse(new byte[0])).isInstanceOf(InvalidEventException.class);
+    }
+
+    @Test
+    void leavesTheDataOfAnUnknownTypeEmpty() {
+        Event<?> event = EventCodec.parse(bytes(CREATED.replace("order.created", "order.refunded")));
+
+        assertThat(event.isKnown()).isFalse();
+        assertThat(event.eventType()).isEqualTo("order.refunded");
+    }
+
+    @Test
+    void derivesTheSameIdFromTheSameSourceEvent() {
+        Event<?> source = EventCodec.parse(bytes(CREATED));
+        OrderStatusChanged change = new OrderStatusChanged("o-1", "u-1", "confirmed", null, "2026-11-22T10:00:01Z");
+
+        assertThat(EventCodec.derivedFrom(source, OrderStatusChanged.TYPE, change).eventId())
+                .isEqualTo(EventCodec.derivedFrom(source, OrderStatusChanged.TYPE, change).eventId())
+                .isNotEqualTo(EventCodec.derivedFrom(source, InventoryReserved.TYPE, change).eventId());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
