@@ -14,11 +14,16 @@ public final class Fields {
     private Fields() {
     }
 
-    public static JsonNode object(JsonNode parent, String name, String path) {
+    private static JsonNode required(JsonNode parent, String name, String path) {
         JsonNode node = parent.get(name);
         if (node == null || node.isNull()) {
             throw new InvalidFieldException(path, "is required");
         }
+        return node;
+    }
+
+    public static JsonNode object(JsonNode parent, String name, String path) {
+        JsonNode node = required(parent, name, path);
         if (!node.isObject()) {
             throw new InvalidFieldException(path, "must be an object");
         }
@@ -26,10 +31,7 @@ public final class Fields {
     }
 
     public static String text(JsonNode parent, String name, String path) {
-        JsonNode node = parent.get(name);
-        if (node == null || node.isNull()) {
-            throw new InvalidFieldException(path, "is required");
-        }
+        JsonNode node = required(parent, name, path);
         if (!node.isTextual() || node.asText().isBlank()) {
             throw new InvalidFieldException(path, "must be a non-empty string");
         }
@@ -61,10 +63,7 @@ public final class Fields {
     }
 
     public static int positiveInt(JsonNode parent, String name, String path) {
-        JsonNode node = parent.get(name);
-        if (node == null || node.isNull()) {
-            throw new InvalidFieldException(path, "is required");
-        }
+        JsonNode node = required(parent, name, path);
         if (!node.isIntegralNumber() || !node.canConvertToInt()) {
             throw new InvalidFieldException(path, "must be an integer");
         }
@@ -75,10 +74,7 @@ public final class Fields {
     }
 
     public static BigDecimal nonNegativeNumber(JsonNode parent, String name, String path) {
-        JsonNode node = parent.get(name);
-        if (node == null || node.isNull()) {
-            throw new InvalidFieldException(path, "is required");
-        }
+        JsonNode node = required(parent, name, path);
         if (!node.isNumber()) {
             throw new InvalidFieldException(path, "must be a number");
         }
@@ -94,10 +90,7 @@ public final class Fields {
 
     /** The order lines of an order or of a request: at least one, each with product_id, name, quantity > 0, price >= 0. */
     public static List<OrderItem> items(JsonNode parent, String name, String path) {
-        JsonNode node = parent.get(name);
-        if (node == null || node.isNull()) {
-            throw new InvalidFieldException(path, "is required");
-        }
+        JsonNode node = required(parent, name, path);
         if (!node.isArray() || node.isEmpty()) {
             throw new InvalidFieldException(path, "must be a non-empty array");
         }
