@@ -70,6 +70,8 @@ class DeadLetterTest extends OrderEventsTestSupport {
         assertThat(done.matches(30, SECONDS)).isTrue();
         assertThat(available("sticker")).isEqualTo(990);
         assertThat(records("orders.dlq", r -> text(r.value()).contains(marker), 1, Duration.ofSeconds(3))).isEmpty();
+        assertThat(http("GET", "/observe/metrics", null).body())
+                .containsPattern("order_events_skipped_total\\{reason=\"unhandled\",service=\"inventory-service\"[^}]*} [1-9]");
     }
 
     @Test

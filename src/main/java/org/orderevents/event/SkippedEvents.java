@@ -20,11 +20,6 @@ public class SkippedEvents {
         count(exchange.getFromRouteId(), "unhandled", 1);
     }
 
-    /** Route step for an event whose effect already happened. */
-    public void duplicate(Exchange exchange) {
-        count(exchange.getFromRouteId(), "duplicate", 1);
-    }
-
     public void count(String service, String reason, int events) {
         if (events > 0) {
             registry().counter("order_events_skipped", "service", service, "reason", reason).increment(events);

@@ -94,22 +94,20 @@ public class OrderBook {
 
     /** GET /orders/{order_id}. */
     public String order(String orderId) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            Map<String, Object> order = find(connection, orderId);
-            if (order == null) {
-                throw new OrderNotFoundException(orderId);
-            }
-            return Json.write(order);
-        }
+        return Json.write(require(orderId));
     }
 
     public String userOf(String orderId) throws SQLException {
+        return (String) require(orderId).get("user_id");
+    }
+
+    private Map<String, Object> require(String orderId) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             Map<String, Object> order = find(connection, orderId);
             if (order == null) {
                 throw new OrderNotFoundException(orderId);
             }
-            return (String) order.get("user_id");
+            return order;
         }
     }
 

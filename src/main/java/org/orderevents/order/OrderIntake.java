@@ -24,6 +24,9 @@ import java.util.UUID;
 /** The order API: turns checked HTTP requests into the events it publishes. */
 public class OrderIntake {
 
+    /** The event a request publishes, kept for the answer: publishing replaces the body with the record's bytes. */
+    private static final String PUBLISHED = "orderEvents.published";
+
     private final OrderBook orders;
 
     public OrderIntake(OrderBook orders) {
@@ -58,7 +61,7 @@ public class OrderIntake {
 
     /** The answer to POST /orders once order.created is on the topic: 201 with the order. */
     public void created(Exchange exchange) {
-        Event<?> event = exchange.getProperty("orderEvents.published", Event.class);
+        Event<?> event = exchange.getProperty(PUBLISHED, Event.class);
         OrderCreated order = (OrderCreated) event.data();
         Message message = exchange.getMessage();
         message.removeHeaders("*");
@@ -70,7 +73,7 @@ public class OrderIntake {
 
     /** The answer to POST /orders/{order_id}/status once the event is on the topic: 202. */
     public void accepted(Exchange exchange) {
-        Event<?> event = exchange.getProperty("orderEvents.published", Event.class);
+        Event<?> event = exchange.getProperty(PUBLISHED, Event.class);
         Message message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
@@ -80,7 +83,7 @@ public class OrderIntake {
 
     /** Keeps the event being published, for the answer after the record is sent. */
     public void keep(Exchange exchange) {
-        exchange.setProperty("orderEvents.published", exchange.getMessage().getBody(Event.class));
+        exchange.setProperty(PUBLISHED, exchange.getMessage().getBody(Event.class));
     }
 
     private static JsonNode body(Exchange exchange) {
