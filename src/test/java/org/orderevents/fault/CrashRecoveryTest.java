@@ -1,0 +1,107 @@
+package org.orderevents.fault;
+
+import org.junit.jupiter.api.Test;
+import org.orderevents.TestBroker;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Random;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The application is killed and stopped while it works through thousands of events; nothing is lost or done twice. */
+class CrashRecoveryTest extends FaultTestSupport {
+
+    private static final int EVENTS = 2000;
+    private static final int STOCK = 1_000_000;
+
+    @Test
+    void killedWithSigkillAtRandomMomentsItEndsInTheStateOfARunWithoutCrashes() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        String run = "crash-" + UUID.randomUUID();
+        TestBroker.moveGroupsToEnd();
+        seedDatabase("sticker", STOCK);
+        publishOrders(run, EVENTS, "sticker");
+
+        int kills = 0;
+        long reservedAtKill = 0;
+        for (int round = 0; round < 3; round++) {
+            // kill once the inventory service has published somewhere between 5 % and 25 % more of the results
+            long target = Math.min(EVENTS - 1, reservedAtKill + EVENTS * (5 + random.nextInt(21)) / 100);
+            try (AppProcess app = AppProcess.start(appProperties(), log("crash-" + round))) {
+                Poll.until("inventory results >= " + target, Duration.ofMinutes(3),
+                        () -> countEvents("inventory", run, "inventory.reserved")[0] >= target);
+                app.kill();
+                kills++;
+            }
+            reservedAtKill = countEvents("inventory", run, "inventory.reserved")[0];
+        }
+        try (AppProcess app = AppProcess.start(appProperties(), log("crash-final"))) {
+            Poll.until("every group's lag is 0", Duration.ofMinutes(5), () -> countEvents("orders", run, "order.status_changed")[0] == EVENTS
+                    && totalLag() == 0);
+            assertThat(app.stop()).as("exit code after SIGTERM").isIn(0, 130, 143);
+        }
+
+        long confirmed = queryLong("SELECT COUNT(*) FROM orders WHERE status = 'confirmed' AND order_id LIKE '" + run + "%'");
+        long analyticsOrders = queryLong("SELECT total_orders FROM analytics_totals");
+        long stockTaken = STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'");
+        long emails;
+        try (var files = Files.list(dataDir.resolve("outbox"))) {
+            emails = files.count();
+        }
+        System.out.printf("crash test: seed %d, %d events, %d SIGKILLs; confirmed %d, stock taken %d, analytics orders %d, "
+                + "e-mails %d, inventory results %d distinct; lost %d, duplicated %d%n", seed, EVENTS, kills, confirmed,
+                stockTaken, analyticsOrders, emails, countEvents("inventory", run, "inventory.reserved")[0],
+                EVENTS - Math.min(confirmed, Math.min(stockTaken, analyticsOrders)),
+                Math.max(0, Math.max(stockTaken, analyticsOrders) - EVENTS));
+
+        assertThat(kills).isEqualTo(3);
+        assertThat(confirmed).as("every order confirmed: none lost").isEqualTo(EVENTS);
+        assertThat(stockTaken).as("each order reserved exactly once").isEqualTo(EVENTS);
+        assertThat(analyticsOrders).as("each order counted exactly once").isEqualTo(EVENTS);
+        assertThat(queryLong("SELECT total_revenue FROM analytics_totals")).isEqualTo(EVENTS);
+        assertThat(emails).as("one confirmation and one status e-mail per order").isEqualTo(2L * EVENTS);
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'inventory-service'")).isEqualTo(EVENTS);
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'email-service'")).isEqualTo(2L * EVENTS);
+        assertThat(countEvents("orders", run, "order.status_changed")[0]).isEqualTo(EVENTS);
+        assertThat(totalLag()).as("every offset committed").isZero();
+    }
+
+    @Test
+    void aCleanStopInMidStreamRepeatsNothingAndLosesNothing() throws Exception {
+        String run = "sigterm-" + UUID.randomUUID();
+        TestBroker.moveGroupsToEnd();
+        seedDatabase("sticker", STOCK);
+        publishOrders(run, EVENTS, "sticker");
+
+        try (AppProcess app = AppProcess.start(appProperties(), log("sigterm-1"))) {
+            Poll.until("a third of the inventory results", Duration.ofMinutes(3),
+                    () -> countEvents("inventory", run, "inventory.reserved")[0] >= EVENTS / 3);
+            assertThat(app.stop()).as("exit code after SIGTERM").isIn(0, 130, 143);
+        }
+        try (AppProcess app = AppProcess.start(appProperties(), log("sigterm-2"))) {
+            Poll.until("every group's lag is 0", Duration.ofMinutes(5), () -> countEvents("orders", run, "order.status_changed")[0] == EVENTS
+                    && totalLag() == 0);
+            app.stop();
+        }
+
+        long[] results = countEvents("inventory", run, "inventory.reserved");
+        long[] statuses = countEvents("orders", run, "order.status_changed");
+        // a record published just before the stop may be published again after it, with the same event_id, which
+        // every consumer drops; the effects below are what must happen exactly once
+        System.out.printf("sigterm test: %d events, 1 SIGTERM; inventory results %d distinct in %d records, status changes "
+                + "%d distinct in %d records%n", EVENTS, results[0], results[1], statuses[0], statuses[1]);
+        assertThat(results[0]).isEqualTo(EVENTS);
+        assertThat(statuses[0]).isEqualTo(EVENTS);
+        assertThat(STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'")).as("reserved once each").isEqualTo(EVENTS);
+        assertThat(queryLong("SELECT total_orders FROM analytics_totals")).as("counted once each").isEqualTo(EVENTS);
+        assertThat(queryLong("SELECT COUNT(*) FROM orders WHERE status = 'confirmed'")).isEqualTo(EVENTS);
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'email-service'")).isEqualTo(2L * EVENTS);
+        try (var files = Files.list(dataDir.resolve("outbox"))) {
+            assertThat(files.count()).as("one e-mail per event").isEqualTo(2L * EVENTS);
+        }
+        assertThat(totalLag()).as("every offset committed").isZero();
+    }
+}

@@ -1,0 +1,162 @@
+package org.orderevents.fault;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.io.TempDir;
+import org.orderevents.TestBroker;
+import org.orderevents.db.Database;
+import org.orderevents.event.Json;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+/**
+ * Base of the tests that kill or cut the real thing: the application runs in its own JVM ({@link AppProcess}) on the
+ * test broker and an H2 file database (AUTO_SERVER, so the test can read it too); the test owns the event stream.
+ */
+abstract class FaultTestSupport {
+
+    @TempDir
+    Path dataDir;
+
+    /** The application's output, kept under target/ for the failure's post-mortem (the data directory is deleted). */
+    static Path log(String name) throws IOException {
+        Path dir = Path.of("target", "fault-logs");
+        Files.createDirectories(dir);
+        return dir.resolve(name + ".log");
+    }
+
+    String dbUrl() {
+        return "jdbc:h2:file:" + dataDir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE";
+    }
+
+    Map<String, String> appProperties() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return Map.of("kafka.brokers", TestBroker.bootstrapServers(), "data.dir", dataDir.toString(),
+                    "db.url", dbUrl(), "http.port", String.valueOf(socket.getLocalPort()), "retry.delay-ms", "100");
+        }
+    }
+
+    /** The schema, and stock enough that no order is rejected whatever the order in which partitions are processed. */
+    void seedDatabase(String productId, int available) throws SQLException {
+        try (HikariDataSource dataSource = Database.open(dbUrl(), "sa", "")) {
+            Database.migrate(dataSource);
+            try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+                statement.executeUpdate("UPDATE stock SET available = " + available + " WHERE product_id = '" + productId + "'");
+            }
+        }
+    }
+
+    /** Publishes {@code count} order.created events of one item of the product at 1.00, keyed over 64 users. */
+    static Set<String> publishOrders(String runId, int count, String productId) throws Exception {
+        Set<String> orderIds = new HashSet<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBroker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < count; i++) {
+                String orderId = runId + "-" + i;
+                String userId = "user-" + (i % 64);
+                orderIds.add(orderId);
+                String value = Json.write(Map.of("event_id", runId + "-event-" + i, "event_type", "order.created",
+                        "timestamp", Instant.now().toString(), "data", Map.of("order_id", orderId, "user_id", userId,
+                                "status", "pending", "total", 1, "created_at", "2026-11-22T10:00:00Z",
+                                "items", List.of(Map.of("product_id", productId, "name", productId, "quantity", 1, "price", 1)))));
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("orders", bytes(userId), bytes(value));
+                record.headers().add("event_type", bytes("order.created"));
+                producer.send(record);
+            }
+            producer.flush();
+        }
+        return orderIds;
+    }
+
+    /** Event ids and record counts on a topic whose values contain the run id: {distinct ids, records}. */
+    static long[] countEvents(String topic, String runId, String eventType) {
+        Set<String> ids = new HashSet<>();
+        long records = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                "bootstrap.servers", TestBroker.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = IntStream.range(0, 3).mapToObj(p -> new TopicPartition(topic, p)).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (var record : consumer.poll(Duration.ofMillis(500))) {
+                    String value = new String(record.value(), StandardCharsets.UTF_8);
+                    if (value.contains(runId) && value.contains("\"event_type\":\"" + eventType + "\"")) {
+                        records++;
+                        ids.add(Json.MAPPER.readTree(value).get("event_id").asText());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return new long[] {ids.size(), records};
+    }
+
+    /** The summed lag of every service group on the topics it consumes. */
+    static long totalLag() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestBroker.bootstrapServers()))) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (String topic : List.of("orders", "inventory")) {
+                for (int p = 0; p < 3; p++) {
+                    latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                }
+            }
+            Map<TopicPartition, Long> end = new HashMap<>();
+            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp, info.offset()));
+            long lag = 0;
+            for (String group : TestBroker.GROUPS) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                for (TopicPartition tp : end.keySet()) {
+                    boolean consumes = tp.topic().equals("orders") || group.equals("order-service");
+                    if (consumes) {
+                        OffsetAndMetadata offset = committed.get(tp);
+                        lag += end.get(tp) - (offset == null ? 0 : offset.offset());
+                    }
+                }
+            }
+            return lag;
+        }
+    }
+
+    long queryLong(String sql) throws SQLException {
+        try (HikariDataSource dataSource = Database.open(dbUrl(), "sa", "");
+             Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(sql)) {
+            return rows.next() ? rows.getLong(1) : -1;
+        }
+    }
+
+    static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
