@@ -17,6 +17,8 @@ import java.sql.Statement;
 public final class Database {
 
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    /** Runs of the schema script: one that lost a race with another instance finds all its tables on the second. */
+    private static final int MIGRATE_ATTEMPTS = 3;
 
     private Database() {
     }
@@ -61,7 +63,14 @@ public final class Database {
         return url;
     }
 
-    /** Creates the tables that are missing and the sample stock; safe to run at every start. */
+    /**
+     * Creates the tables that are missing and the sample stock; safe to run at every start, and on several instances
+     * at once. On PostgreSQL two concurrent {@code CREATE TABLE IF NOT EXISTS} of one table can both miss it, and the
+     * loser fails on the catalogue's unique key ({@code pg_type_typname_nsp_index}); so the script runs in one
+     * transaction (PostgreSQL's DDL is transactional) and runs again after a failure: the loser waited for the winner's
+     * commit, so its second run finds every table and changes nothing. H2 commits each DDL statement, and every
+     * statement is idempotent, so a second run is harmless there too.
+     */
     public static void migrate(DataSource dataSource) {
         String script;
         try (InputStream in = Database.class.getResourceAsStream("/schema.sql")) {
@@ -69,14 +78,37 @@ public final class Database {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read schema.sql", e);
         }
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            for (String sql : script.replaceAll("(?m)^--.*$", "").split(";")) {
-                if (!sql.isBlank()) {
-                    statement.execute(sql);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                runScript(dataSource, script);
+                return;
+            } catch (SQLException e) {
+                if (attempt == MIGRATE_ATTEMPTS) {
+                    throw new IllegalStateException("cannot create the schema: " + e.getMessage(), e);
                 }
+                LOG.info("Creating the schema failed (another instance creating it at the same time?): {}; trying again",
+                        e.getMessage());
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create the schema: " + e.getMessage(), e);
+        }
+    }
+
+    private static void runScript(DataSource dataSource, String script) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            try {
+                for (String sql : script.replaceAll("(?m)^--.*$", "").split(";")) {
+                    if (!sql.isBlank()) {
+                        statement.execute(sql);
+                    }
+                }
+                connection.commit();
+            } catch (SQLException e) {
+                // on PostgreSQL the failed statement aborted the transaction: nothing of this attempt is kept
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
         }
     }
 

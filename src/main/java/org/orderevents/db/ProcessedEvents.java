@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -73,10 +74,17 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
                 bind(insert, id);
                 insert.addBatch();
             }
+            // 1 for a new id, 0 for a conflict, on H2 and on PostgreSQL; PostgreSQL's driver answers SUCCESS_NO_INFO (-2)
+            // for every row when reWriteBatchedInserts=true, so that URL option must never be enabled: refused below
             int[] counts = insert.executeBatch();
             int i = 0;
             for (String id : unique) {
-                if (counts[i++] != 0) {
+                int count = counts[i++];
+                if (count == Statement.SUCCESS_NO_INFO) {
+                    throw new SQLException("the JDBC driver reports no update count per claim, so new events cannot be told "
+                            + "from duplicates: remove reWriteBatchedInserts=true from db.url");
+                }
+                if (count == 1) {
                     claimed.add(id);
                 }
             }

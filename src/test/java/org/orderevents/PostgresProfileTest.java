@@ -1,0 +1,192 @@
+package org.orderevents;
+
+import org.apache.camel.builder.NotifyBuilder;
+import org.junit.jupiter.api.Test;
+import org.orderevents.db.Database;
+import org.orderevents.db.ProcessedEvents;
+import org.orderevents.event.OrderStatusChanged;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The production profile: the application, unchanged, on a real PostgreSQL ({@link TestPostgres}), each test in a fresh
+ * schema of its own that is dropped afterwards. Skipped, with a message, when PostgreSQL is not reachable.
+ */
+class PostgresProfileTest extends OrderEventsTestSupport {
+
+    // set while the kit's constructor calls overrideProperties, so no initialiser may reset it
+    private String schema;
+
+    @Override
+    protected Map<String, String> overrideProperties() {
+        if (!TestPostgres.reachable()) {
+            // doPreSetup skips the test before the application starts
+            return Map.of();
+        }
+        schema = TestPostgres.createSchema();
+        return Map.of("db.url", TestPostgres.url(schema), "db.user", TestPostgres.USER, "db.password", "");
+    }
+
+    /** Before the application starts; per test rather than in a @BeforeAll, which surefire reports as no test at all. */
+    @Override
+    protected void doPreSetup() throws Exception {
+        assumeTrue(TestPostgres.reachable(), TestPostgres.UNREACHABLE);
+        super.doPreSetup();
+    }
+
+    @Override
+    public void doPostTearDown() throws Exception {
+        super.doPostTearDown();
+        if (schema != null) {
+            TestPostgres.dropSchema(schema);
+        }
+    }
+
+    @Test
+    void everyServiceReactsToEachOrderExactlyOnceOnPostgresql() throws Exception {
+        assertThat(queryLong("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + schema + "'"))
+                .as("the application's tables are in the test's schema").isEqualTo(6);
+        assertEveryServiceReactsToEachOrderExactlyOnce();
+    }
+
+    @Test
+    void aDuplicateEventHasOneEffect() throws Exception {
+        String orderId = UUID.randomUUID().toString();
+        String duplicate = "{\"event_id\":\"dup-" + orderId + "\",\"event_type\":\"order.created\",\"timestamp\":\"2026-11-22T10:00:00Z\","
+                + "\"data\":{\"order_id\":\"" + orderId + "\",\"user_id\":\"carol\",\"status\":\"pending\",\"total\":20,"
+                + "\"created_at\":\"2026-11-22T10:00:00Z\",\"items\":[{\"product_id\":\"book-kafka\",\"name\":\"Kafka\",\"quantity\":2,\"price\":10}]}}";
+        NotifyBuilder firstCopy = ordersCreated(1);
+        send("orders", "carol", duplicate, Map.of("event_type", "order.created"));
+        assertThat(firstCopy.matches(30, SECONDS)).isTrue();
+        awaitAnalytics(1);
+
+        // the copy meets the committed claim in the database (a later batch for analytics); the next event of the
+        // same key, so of the same partition, tells when the copy has been handled
+        NotifyBuilder rest = ordersCreated(2);
+        send("orders", "carol", duplicate, Map.of("event_type", "order.created"));
+        sendEvent("orders", "order.created", "carol", orderCreated(UUID.randomUUID().toString(), "carol", "sticker", 1, "2.50"));
+        assertThat(rest.matches(30, SECONDS)).isTrue();
+
+        assertThat(available("book-kafka")).isEqualTo(18);
+        assertThat(available("sticker")).isEqualTo(999);
+        assertThat(awaitAnalytics(2).get("total_revenue").decimalValue()).isEqualByComparingTo("22.50");
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'analytics-service'")).isEqualTo(2);
+    }
+
+    @Test
+    void exactlyOneOfEightConcurrentClaimsOfAnEventWins() throws Exception {
+        ProcessedEvents processed = new ProcessedEvents(dataSource(), "claim-race");
+        String eventId = UUID.randomUUID().toString();
+        CyclicBarrier start = new CyclicBarrier(8);
+
+        List<Boolean> claims = allAtOnce(8, () -> {
+            // each claim on a connection of its own, in a transaction, as the eventTransaction policy runs it
+            try (Connection connection = TestPostgres.connect(TestPostgres.url(schema))) {
+                connection.setAutoCommit(false);
+                start.await(30, SECONDS);
+                boolean claimed = processed.claim(connection, eventId);
+                connection.commit();
+                return claimed;
+            }
+        });
+
+        assertThat(claims).hasSize(8).containsOnlyOnce(true);
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'claim-race'")).isEqualTo(1);
+    }
+
+    @Test
+    void aBatchClaimTellsNewEventsFromKnownOnes() throws Exception {
+        ProcessedEvents processed = new ProcessedEvents(dataSource(), "batch-claim");
+        try (Connection connection = TestPostgres.connect(TestPostgres.url(schema))) {
+            assertThat(processed.claimAll(connection, List.of("a", "b"))).containsExactly("a", "b");
+            assertThat(processed.claimAll(connection, List.of("b", "c", "a", "d", "c"))).containsExactly("c", "d");
+        }
+        // with rewritten batches the driver reports no count per row: refused rather than counted as new, and the
+        // caller's transaction (analytics' batch) rolls back
+        try (Connection rewriting = TestPostgres.connect(TestPostgres.url(schema) + "&reWriteBatchedInserts=true")) {
+            rewriting.setAutoCommit(false);
+            assertThatThrownBy(() -> processed.claimAll(rewriting, List.of("a", "e")))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("reWriteBatchedInserts");
+            rewriting.rollback();
+        }
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'batch-claim'")).isEqualTo(4);
+    }
+
+    @Test
+    void twoInstancesStartingAtOnceBothCreateTheSchema() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            String fresh = TestPostgres.createSchema();
+            try {
+                PGSimpleDataSource database = new PGSimpleDataSource();
+                database.setURL(TestPostgres.url(fresh));
+                database.setUser(TestPostgres.USER);
+                CyclicBarrier start = new CyclicBarrier(2);
+
+                allAtOnce(2, () -> {
+                    start.await(30, SECONDS);
+                    Database.migrate(database);
+                    return true;
+                });
+
+                try (Connection connection = database.getConnection(); var statement = connection.createStatement();
+                     var rows = statement.executeQuery("SELECT (SELECT COUNT(*) FROM stock), (SELECT COUNT(*) FROM analytics_totals)")) {
+                    rows.next();
+                    assertThat(rows.getLong(1)).as("sample stock, once").isEqualTo(6);
+                    assertThat(rows.getLong(2)).isEqualTo(1);
+                }
+            } finally {
+                TestPostgres.dropSchema(fresh);
+            }
+        }
+    }
+
+    /**
+     * Waits for inventory-service to have handled that many order.created events. It also sees the status changes that
+     * order-service publishes on orders; an order.created ends with the type of the result it published, or with its
+     * own when it was a duplicate, so the status changes are what is left out.
+     */
+    private NotifyBuilder ordersCreated(int count) {
+        return new NotifyBuilder(context).fromRoute("inventory-service")
+                .filter(e -> !OrderStatusChanged.TYPE.equals(e.getMessage().getHeader("event_type", String.class)))
+                .whenCompleted(count).create();
+    }
+
+    private DataSource dataSource() {
+        return context.getRegistry().lookupByNameAndType("dataSource", DataSource.class);
+    }
+
+    /** Runs the task on as many threads; fails with the first task's failure. */
+    private static <T> List<T> allAtOnce(int threads, Callable<T> task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                futures.add(pool.submit(task));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<T> future : futures) {
+                results.add(future.get(60, SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
