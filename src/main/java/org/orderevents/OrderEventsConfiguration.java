@@ -10,10 +10,12 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.orderevents.analytics.OrderTotals;
+import org.orderevents.api.AdminToken;
 import org.orderevents.api.HttpProblems;
 import org.orderevents.db.Database;
 import org.orderevents.db.EventTransaction;
 import org.orderevents.db.ProcessedEvents;
+import org.orderevents.deadletter.DeadLetterReplay;
 import org.orderevents.deadletter.DeadLetters;
 import org.orderevents.email.OrderEmails;
 import org.orderevents.event.EventCodec;
@@ -53,6 +55,8 @@ public class OrderEventsConfiguration implements CamelConfiguration {
     private String emailFrom;
     @PropertyInject(value = "email.recipient-domain", defaultValue = "example.com")
     private String recipientDomain;
+    @PropertyInject(value = "admin.token", defaultValue = "")
+    private String adminToken;
 
     /** With manual commit allowed, this factory makes camel-kafka commit each record's offset after its exchange. */
     @BindToRegistry("kafkaManualCommitFactory")
@@ -87,6 +91,8 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         registry.bind("skippedEvents", skipped);
         registry.bind("deadLetters", deadLetters);
         registry.bind("httpProblems", new HttpProblems());
+        registry.bind("adminToken", AdminToken.load(adminToken, Path.of(dataDir)));
+        registry.bind("deadLetterReplay", new DeadLetterReplay(context, context.createProducerTemplate()));
         registry.bind("processedByEmailService", new ProcessedEvents(dataSource, "email-service"));
         registry.bind("processedByInventoryService", new ProcessedEvents(dataSource, "inventory-service"));
         registry.bind("processedByOrderService", new ProcessedEvents(dataSource, "order-service"));

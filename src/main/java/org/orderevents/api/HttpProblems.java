@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Turns the failure of an HTTP request into an RFC 9457 problem report: 400 naming the field, 404, 503, 500. */
+/** Turns the failure of an HTTP request into an RFC 9457 problem report: 400 naming the field, 401, 404, 503, 500. */
 public class HttpProblems {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpProblems.class);
@@ -26,6 +26,10 @@ public class HttpProblems {
             problem.put("title", "Invalid request");
             problem.put("detail", invalid.getMessage());
             problem.put("field", invalid.field());
+        } else if (failure instanceof UnauthorizedException) {
+            status = 401;
+            problem.put("title", "Unauthorized");
+            problem.put("detail", failure.getMessage());
         } else if (failure instanceof OrderNotFoundException) {
             status = 404;
             problem.put("title", "Order not found");
@@ -33,7 +37,7 @@ public class HttpProblems {
         } else if (causedByBroker(failure)) {
             status = 503;
             problem.put("title", "Kafka unavailable");
-            problem.put("detail", "the event could not be published; nothing was saved, try again later");
+            problem.put("detail", "the broker did not answer in time; try again later");
             LOG.warn("Request refused, the broker is unreachable: {}", failure.toString());
         } else {
             status = 500;
@@ -46,6 +50,9 @@ public class HttpProblems {
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         message.setHeader(Exchange.CONTENT_TYPE, "application/problem+json");
+        if (status == 401) {
+            message.setHeader("WWW-Authenticate", "Bearer");
+        }
         message.setBody(Json.write(problem));
     }
 

@@ -2,6 +2,7 @@ package org.orderevents.event;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -12,6 +13,23 @@ import java.util.List;
 public final class Fields {
 
     private Fields() {
+    }
+
+    /** The JSON object of an HTTP request body; a body that is missing or not an object fails naming the field "body". */
+    public static JsonNode requestBody(String text) {
+        if (text == null || text.isBlank()) {
+            throw new InvalidFieldException("body", "is required: a JSON object");
+        }
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(text);
+        } catch (IOException e) {
+            throw new InvalidFieldException("body", "is not valid JSON");
+        }
+        if (body == null || !body.isObject()) {
+            throw new InvalidFieldException("body", "must be a JSON object");
+        }
+        return body;
     }
 
     private static JsonNode required(JsonNode parent, String name, String path) {

@@ -7,13 +7,11 @@ import org.orderevents.db.EventTransaction;
 import org.orderevents.event.Event;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.Fields;
-import org.orderevents.event.InvalidFieldException;
 import org.orderevents.event.Json;
 import org.orderevents.event.OrderCreated;
 import org.orderevents.event.OrderItem;
 import org.orderevents.event.OrderStatusChanged;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.SQLException;
@@ -87,18 +85,6 @@ public class OrderIntake {
     }
 
     private static JsonNode body(Exchange exchange) {
-        String text = exchange.getMessage().getBody(String.class);
-        if (text == null || text.isBlank()) {
-            throw new InvalidFieldException("body", "is required: a JSON object");
-        }
-        try {
-            JsonNode body = Json.MAPPER.readTree(text);
-            if (body == null || !body.isObject()) {
-                throw new InvalidFieldException("body", "must be a JSON object");
-            }
-            return body;
-        } catch (IOException e) {
-            throw new InvalidFieldException("body", "is not valid JSON");
-        }
+        return Fields.requestBody(exchange.getMessage().getBody(String.class));
     }
 }
