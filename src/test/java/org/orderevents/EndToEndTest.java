@@ -49,6 +49,8 @@ class EndToEndTest extends OrderEventsTestSupport {
         assertThat(analytics.at("/revenue_by_user/bob").decimalValue()).isEqualByComparingTo("96.00");
         assertThat(analytics.get("orders_by_hour").size()).isEqualTo(1);
 
+        awaitOutbox("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NOT NULL", sent -> sent == 4);
+        assertThat(queryLong("SELECT COUNT(*) FROM email_outbox")).isEqualTo(4);
         List<String> mails;
         try (var files = Files.list(dataDir.resolve("outbox"))) {
             mails = files.map(file -> {
