@@ -9,6 +9,20 @@ CREATE TABLE IF NOT EXISTS processed_events (
 );
 CREATE INDEX IF NOT EXISTS processed_events_age ON processed_events (processed_at);
 
+-- email-service: the transactional outbox. The e-mail of an event is written here in the event's transaction, with its
+-- processed_events row; the sender delivers it later, one row per transaction, and marks it sent.
+CREATE TABLE IF NOT EXISTS email_outbox (
+    event_id   VARCHAR(200)  PRIMARY KEY,
+    recipient  VARCHAR(320)  NOT NULL,
+    sender     VARCHAR(320)  NOT NULL,
+    subject    VARCHAR(1000) NOT NULL,
+    body       TEXT          NOT NULL,
+    created_at TIMESTAMP     NOT NULL,
+    sent_at    TIMESTAMP,
+    attempts   INTEGER       NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS email_outbox_sent ON email_outbox (sent_at);
+
 -- order-service
 CREATE TABLE IF NOT EXISTS orders (
     order_id   VARCHAR(200)   PRIMARY KEY,

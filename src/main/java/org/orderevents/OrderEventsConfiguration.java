@@ -16,7 +16,9 @@ import org.orderevents.db.Database;
 import org.orderevents.db.EventTransaction;
 import org.orderevents.db.ProcessedEvents;
 import org.orderevents.deadletter.DeadLetterReplay;
+import org.orderevents.db.Retention;
 import org.orderevents.deadletter.DeadLetters;
+import org.orderevents.email.EmailOutbox;
 import org.orderevents.email.OrderEmails;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.SkippedEvents;
@@ -27,6 +29,8 @@ import org.orderevents.order.OrderBook;
 import org.orderevents.order.OrderIntake;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /**
@@ -57,6 +61,10 @@ public class OrderEventsConfiguration implements CamelConfiguration {
     private String recipientDomain;
     @PropertyInject(value = "admin.token", defaultValue = "")
     private String adminToken;
+    @PropertyInject(value = "processed-events.retention", defaultValue = "P7D")
+    private String retention;
+    @PropertyInject(value = "processed-events.purge-batch-size", defaultValue = "1000")
+    private int purgeBatchSize;
 
     /** With manual commit allowed, this factory makes camel-kafka commit each record's offset after its exchange. */
     @BindToRegistry("kafkaManualCommitFactory")
@@ -97,11 +105,22 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         registry.bind("processedByInventoryService", new ProcessedEvents(dataSource, "inventory-service"));
         registry.bind("processedByOrderService", new ProcessedEvents(dataSource, "order-service"));
         registry.bind("orderEmails", new OrderEmails(emailFrom, recipientDomain));
+        registry.bind("emailOutbox", new EmailOutbox(dataSource));
+        registry.bind("retention", new Retention(dataSource, isoDuration("processed-events.retention", retention), purgeBatchSize));
         registry.bind("stockReservation", new StockReservation(dataSource));
         registry.bind("orderBook", orderBook);
         registry.bind("orderIntake", new OrderIntake(orderBook));
         registry.bind("orderTotals", new OrderTotals(dataSource,
                 new ProcessedEvents(dataSource, "analytics-service"), deadLetters, skipped));
+    }
+
+    /** A wrong value fails the start, naming the key, rather than the first purge an hour later. */
+    private static Duration isoDuration(String key, String value) {
+        try {
+            return Duration.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(key + " must be an ISO-8601 duration such as P7D or PT12H, not '" + value + "'", e);
+        }
     }
 
     private static ServiceSupport stopping(Runnable stop) {

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
@@ -166,6 +167,29 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         }
     }
 
+    /** {@link #awaitRounds} of the e-mail outbox sender (every 200 ms, and after each email-service commit). */
+    protected long awaitOutbox(String sql, LongPredicate until) throws Exception {
+        return awaitRounds("email-outbox-sender", sql, until);
+    }
+
+    /**
+     * Runs the query after each round of a timer-driven route until its number satisfies {@code until}; returns that
+     * number, or fails after 30 s.
+     */
+    protected long awaitRounds(String routeId, String sql, LongPredicate until) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (Instant.now().isBefore(deadline)) {
+            NotifyBuilder round = new NotifyBuilder(context).fromRoute(routeId).whenDone(1).create();
+            long value = queryLong(sql);
+            if (until.test(value)) {
+                return value;
+            }
+            round.matches(5, SECONDS);
+        }
+        throw new AssertionError(routeId + " never brought the database to the expected state: " + sql + " gives "
+                + queryLong(sql));
+    }
+
     protected long available(String productId) throws SQLException {
         return queryLong("SELECT available FROM stock WHERE product_id = '" + productId + "'");
     }
@@ -238,6 +262,8 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         assertThat(analytics.at("/revenue_by_user/bob").decimalValue()).isEqualByComparingTo("96.00");
         assertThat(analytics.get("orders_by_hour").size()).isEqualTo(1);
 
+        awaitOutbox("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NOT NULL", sent -> sent == 4);
+        assertThat(queryLong("SELECT COUNT(*) FROM email_outbox")).isEqualTo(4);
         List<String> mails;
         try (var files = Files.list(dataDir.resolve("outbox"))) {
             mails = files.map(file -> {

@@ -16,8 +16,8 @@ import java.sql.SQLException;
  * Route policy: the steps it wraps share one JDBC transaction, so the idempotent consumer's record of an event and
  * the event's effect commit together or not at all. The transaction commits only when the steps succeeded; it rolls
  * back when they failed or when the dead letter channel took the event, so a dead-lettered event leaves no trace and
- * a replay of it is processed. Camel's {@code transacted} needs Spring or JTA; a plain JDBC transaction is all that is
- * needed here.
+ * a replay of it is processed. The e-mail outbox sender wraps each e-mail's claim and delivery in it the same way.
+ * Camel's {@code transacted} needs Spring or JTA; a plain JDBC transaction is all that is needed here.
  */
 public class EventTransaction implements Policy {
 

@@ -20,8 +20,9 @@ import java.util.Date;
 import java.util.Properties;
 
 /**
- * email-service: writes the e-mail that answers an event. The route hands it to camel-mail (SMTP) or, with no SMTP
- * server configured, to an .eml file named after the event, so a repeated delivery overwrites rather than duplicates.
+ * email-service: writes the e-mail that answers an event. The route puts it in the {@link EmailOutbox}; the outbox
+ * sender hands it to camel-mail (SMTP) or, with no SMTP server configured, to an .eml file named after the event, so a
+ * repeated delivery overwrites rather than duplicates.
  */
 public class OrderEmails {
 
@@ -54,14 +55,21 @@ public class OrderEmails {
     }
 
     private void compose(Exchange exchange, Event<?> event, String userId, String subject, String text) {
-        Message message = exchange.getMessage();
+        write(exchange.getMessage(), event.eventId(), from, recipient(userId), subject, text);
+    }
+
+    /**
+     * Puts an e-mail on the message the way camel-mail (SMTP) and {@link #eml} read it: mail headers, text as body. The
+     * Message-ID is derived from the event, so a repeated delivery is recognisably the same e-mail.
+     */
+    public static void write(Message message, String eventId, String from, String to, String subject, String text) {
         // camel-mail turns every message header into a mail header: keep only the mail's own
         message.removeHeaders("*");
-        message.setHeader("event_id", event.eventId());
+        message.setHeader("event_id", eventId);
         message.setHeader("From", from);
-        message.setHeader("To", recipient(userId));
+        message.setHeader("To", to);
         message.setHeader("Subject", subject);
-        message.setHeader("Message-ID", "<" + event.eventId() + "@order-events>");
+        message.setHeader("Message-ID", "<" + eventId + "@order-events>");
         message.setBody(text);
     }
 

@@ -40,7 +40,7 @@ class CrashRecoveryTest extends FaultTestSupport {
         }
         try (AppProcess app = AppProcess.start(appProperties(), log("crash-final"))) {
             Poll.until("every group's lag is 0", Duration.ofMinutes(5), () -> countEvents("orders", run, "order.status_changed")[0] == EVENTS
-                    && totalLag() == 0);
+                    && totalLag() == 0 && queryLong("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL") == 0);
             assertThat(app.stop()).as("exit code after SIGTERM").isIn(0, 130, 143);
         }
 
@@ -63,6 +63,7 @@ class CrashRecoveryTest extends FaultTestSupport {
         assertThat(analyticsOrders).as("each order counted exactly once").isEqualTo(EVENTS);
         assertThat(queryLong("SELECT total_revenue FROM analytics_totals")).isEqualTo(EVENTS);
         assertThat(emails).as("one confirmation and one status e-mail per order").isEqualTo(2L * EVENTS);
+        assertThat(queryLong("SELECT COUNT(*) FROM email_outbox")).isEqualTo(2L * EVENTS);
         assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'inventory-service'")).isEqualTo(EVENTS);
         assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'email-service'")).isEqualTo(2L * EVENTS);
         assertThat(countEvents("orders", run, "order.status_changed")[0]).isEqualTo(EVENTS);
@@ -83,7 +84,7 @@ class CrashRecoveryTest extends FaultTestSupport {
         }
         try (AppProcess app = AppProcess.start(appProperties(), log("sigterm-2"))) {
             Poll.until("every group's lag is 0", Duration.ofMinutes(5), () -> countEvents("orders", run, "order.status_changed")[0] == EVENTS
-                    && totalLag() == 0);
+                    && totalLag() == 0 && queryLong("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL") == 0);
             app.stop();
         }
 

@@ -1,0 +1,68 @@
+package org.orderevents.db;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+
+/**
+ * Retention (route processed-events-purge): deletes the processed ids ({@code processed_events}) and the sent e-mails
+ * ({@code email_outbox}) older than {@code processed-events.retention}. Unsent e-mails are never deleted. Each DELETE
+ * takes at most {@code batchSize} rows and commits on its own, so a large backlog never becomes one long transaction
+ * holding many locks; the same statements run on H2 and PostgreSQL (a DELETE has no LIMIT of its own there).
+ */
+public class Retention {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
+    private static final String PROCESSED_EVENTS = "DELETE FROM processed_events WHERE (processor_name, event_id) IN "
+            + "(SELECT processor_name, event_id FROM processed_events WHERE processed_at < ? ORDER BY processed_at LIMIT ?)";
+    private static final String SENT_EMAILS = "DELETE FROM email_outbox WHERE event_id IN "
+            + "(SELECT event_id FROM email_outbox WHERE sent_at < ? ORDER BY sent_at LIMIT ?)";
+
+    private final DataSource dataSource;
+    private final Duration retention;
+    private final int batchSize;
+
+    public Retention(DataSource dataSource, Duration retention, int batchSize) {
+        if (retention.isNegative() || retention.isZero() || batchSize < 1) {
+            throw new IllegalArgumentException("retention must be positive and the batch size at least 1: " + retention + ", " + batchSize);
+        }
+        this.dataSource = dataSource;
+        this.retention = retention;
+        this.batchSize = batchSize;
+    }
+
+    /** Deletes every row older than the retention, batch by batch; returns how many rows went. */
+    public long purge() throws SQLException {
+        Timestamp cutoff = new Timestamp(System.currentTimeMillis() - retention.toMillis());
+        long processed = deleteAll(PROCESSED_EVENTS, cutoff);
+        long sent = deleteAll(SENT_EMAILS, cutoff);
+        if (processed + sent > 0) {
+            LOG.info("Purged {} processed ids and {} sent e-mails from before {} (retention {})", processed, sent,
+                    cutoff.toInstant(), retention);
+        }
+        return processed + sent;
+    }
+
+    private long deleteAll(String delete, Timestamp cutoff) throws SQLException {
+        long total = 0;
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(delete)) {
+            // autocommit: each batch commits alone, and a failure keeps what was purged before it
+            connection.setAutoCommit(true);
+            statement.setTimestamp(1, cutoff);
+            statement.setInt(2, batchSize);
+            int deleted;
+            do {
+                deleted = statement.executeUpdate();
+                total += deleted;
+            } while (deleted == batchSize);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,122 @@
+package org.orderevents.email;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.Message;
+import org.orderevents.db.EventTransaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The transactional e-mail outbox, table {@code email_outbox}. email-service {@linkplain #add adds} the e-mail of an
+ * event on the event's transaction, so the e-mail and the event's {@code processed_events} row commit together: one
+ * e-mail per event, and a crash loses neither. The sender route (email-service.camel.yaml) then delivers each unsent
+ * row in a transaction of its own: {@link #claim} marks it sent under a row lock, {@link #load} puts it on the message,
+ * the delivery runs, the transaction commits. A failed delivery rolls the mark back and is {@linkplain #failed counted};
+ * the row waits for the next round. A crash after the delivery and before the commit delivers that e-mail once more:
+ * at least once from the outbox.
+ */
+public class EmailOutbox {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmailOutbox.class);
+    /** Rows per sender round: bounds the round when the mail server is slow; the next round takes the rest. */
+    private static final int ROUND = 100;
+
+    private final DataSource dataSource;
+
+    public EmailOutbox(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** email-service step: the composed e-mail (see {@link OrderEmails#write}) into the outbox, on the event's transaction. */
+    public void add(Exchange exchange) throws SQLException {
+        Message message = exchange.getMessage();
+        Connection connection = EventTransaction.required(exchange);
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO email_outbox "
+                + "(event_id, recipient, sender, subject, body, created_at, attempts) VALUES (?, ?, ?, ?, ?, ?, 0) "
+                + "ON CONFLICT DO NOTHING")) {
+            insert.setString(1, message.getHeader("event_id", String.class));
+            insert.setString(2, message.getHeader("To", String.class));
+            insert.setString(3, message.getHeader("From", String.class));
+            insert.setString(4, message.getHeader("Subject", String.class));
+            insert.setString(5, message.getBody(String.class));
+            insert.setTimestamp(6, new Timestamp(System.currentTimeMillis()));
+            insert.executeUpdate();
+        }
+    }
+
+    /** The event ids of up to 100 unsent e-mails, fewest attempts first, so one that keeps failing never holds back new ones. */
+    public List<String> unsent() throws SQLException {
+        List<String> eventIds = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement("SELECT event_id FROM email_outbox WHERE sent_at IS NULL "
+                     + "ORDER BY attempts, created_at LIMIT " + ROUND);
+             ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                eventIds.add(rows.getString(1));
+            }
+        }
+        return eventIds;
+    }
+
+    /**
+     * Marks the e-mail sent, in the exchange's transaction; false if it already is. The UPDATE locks the row: another
+     * instance sending the same row waits for this transaction, then matches nothing and skips it.
+     */
+    public boolean claim(@Header("event_id") String eventId, Exchange exchange) throws SQLException {
+        try (PreparedStatement update = EventTransaction.required(exchange).prepareStatement(
+                "UPDATE email_outbox SET sent_at = ? WHERE event_id = ? AND sent_at IS NULL")) {
+            update.setTimestamp(1, new Timestamp(System.currentTimeMillis()));
+            update.setString(2, eventId);
+            return update.executeUpdate() == 1;
+        }
+    }
+
+    /** Puts the claimed e-mail on the message, as the delivery route (direct:deliver-email) reads it. */
+    public void load(@Header("event_id") String eventId, Exchange exchange) throws SQLException {
+        try (PreparedStatement select = EventTransaction.required(exchange).prepareStatement(
+                "SELECT sender, recipient, subject, body FROM email_outbox WHERE event_id = ?")) {
+            select.setString(1, eventId);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    throw new IllegalStateException("e-mail of event " + eventId + " is not in the outbox");
+                }
+                OrderEmails.write(exchange.getMessage(), eventId, row.getString(1), row.getString(2), row.getString(3),
+                        row.getString(4));
+            }
+        }
+    }
+
+    /** After a failed delivery (its transaction rolled back): counts the attempt; the e-mail stays for the next round. */
+    public void failed(@Header("event_id") String eventId, Exchange exchange) throws SQLException {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        // its own statement, committed at once: the delivery's transaction, and its sent_at, were rolled back
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement update = connection.prepareStatement(
+                     "UPDATE email_outbox SET attempts = attempts + 1 WHERE event_id = ? AND sent_at IS NULL")) {
+            update.setString(1, eventId);
+            update.executeUpdate();
+        }
+        LOG.warn("E-mail of event {} not delivered, it stays in the outbox for the next round: {}", eventId, describe(cause));
+    }
+
+    private static String describe(Throwable failure) {
+        if (failure == null) {
+            return "unknown failure";
+        }
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? failure.toString() : failure.getMessage() + " (" + root + ")";
+    }
+}

@@ -1,0 +1,79 @@
+package org.orderevents;
+
+import org.apache.camel.builder.NotifyBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** email-service writes each e-mail into the outbox table with its processed id; the sender delivers each row once. */
+class EmailOutboxTest extends OrderEventsTestSupport {
+
+    @Test
+    void anOrderCreatedAndAStatusChangeGiveOneOutboxRowAndOneEmlFileEach() throws Exception {
+        String orderId = UUID.randomUUID().toString();
+        // the order's inventory result comes back as a third event: order-service's order.status_changed (confirmed)
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("email-service").whenCompleted(3).create();
+
+        String created = sendEvent("orders", "order.created", "user_2", orderCreated(orderId, "user_2", "mug", 1, "12"));
+        String changed = sendEvent("orders", "order.status_changed", "user_2", Map.of("order_id", orderId,
+                "user_id", "user_2", "status", "shipped", "updated_at", "2026-11-22T11:00:00Z"));
+
+        assertThat(done.matches(30, SECONDS)).isTrue();
+        for (String eventId : List.of(created, changed)) {
+            assertThat(queryLong("SELECT COUNT(*) FROM email_outbox WHERE event_id = '" + eventId + "'"))
+                    .as("committed with the event").isEqualTo(1);
+            assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'email-service' "
+                    + "AND event_id = '" + eventId + "'")).isEqualTo(1);
+        }
+        assertThat(queryLong("SELECT COUNT(*) FROM email_outbox")).isEqualTo(3);
+        awaitOutbox("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NOT NULL", sent -> sent == 3);
+        assertThat(queryLong("SELECT SUM(attempts) FROM email_outbox")).isZero();
+        assertThat(queryLong("SELECT COUNT(*) FROM email_outbox WHERE event_id = '" + changed + "' "
+                + "AND recipient = 'user_2@example.com' AND subject = 'Order " + orderId + " shipped'")).isEqualTo(1);
+        List<String> files;
+        try (var list = Files.list(outbox())) {
+            files = list.map(file -> file.getFileName().toString()).toList();
+        }
+        assertThat(files).as("one file per row").hasSize(3).contains(created + ".eml", changed + ".eml");
+    }
+
+    @Test
+    void aDuplicateEventGivesOneRowAndOneDelivery() throws Exception {
+        String eventId = UUID.randomUUID().toString();
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("email-service").whenCompleted(2).create();
+        String event = "{\"event_id\":\"" + eventId + "\",\"event_type\":\"order.status_changed\","
+                + "\"timestamp\":\"2026-11-22T10:00:00Z\",\"data\":{\"order_id\":\"o-1\",\"user_id\":\"user_5\","
+                + "\"status\":\"cancelled\",\"updated_at\":\"2026-11-22T10:00:00Z\"}}";
+
+        send("orders", "user_5", event, Map.of());
+        send("orders", "user_5", event, Map.of());
+
+        assertThat(done.matches(30, SECONDS)).isTrue();
+        assertThat(queryLong("SELECT COUNT(*) FROM email_outbox")).isEqualTo(1);
+        awaitOutbox("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NOT NULL", sent -> sent == 1);
+        Path eml = outbox().resolve(eventId + ".eml");
+        FileTime delivered = Files.getLastModifiedTime(eml);
+
+        // two more rounds of the sender: a sent row is never claimed again, so the file is not written again
+        for (int round = 0; round < 2; round++) {
+            assertThat(new NotifyBuilder(context).fromRoute("email-outbox-sender").whenDone(1).create().matches(5, SECONDS))
+                    .isTrue();
+        }
+        assertThat(Files.getLastModifiedTime(eml)).as("delivered once").isEqualTo(delivered);
+        try (var files = Files.list(outbox())) {
+            assertThat(files.count()).isEqualTo(1);
+        }
+    }
+
+    private Path outbox() {
+        return dataDir.resolve("outbox");
+    }
+}
