@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 
@@ -30,7 +31,8 @@ class AnalyticsServiceTest extends OrderEventsTestSupport {
         sendEvent("orders", "order.status_changed", "user_a", Map.of("order_id", "o-1", "user_id", "user_a",
                 "status", "shipped", "updated_at", "2026-11-22T11:00:00Z"));
 
-        assertThat(deadLetters("orders", "garbage " + marker, 1)).hasSize(1);
+        assertThat(records("orders.dlq", r -> text(r.value()).contains("garbage " + marker)
+                && "analytics-service".equals(header(r, "dlq.consumer.group")), 1, Duration.ofSeconds(30))).hasSize(1);
         assertThat(batches.matches(30, SECONDS)).isTrue();
         JsonNode figures = awaitAnalytics(21);
         assertThat(figures.get("total_revenue").decimalValue()).isEqualByComparingTo("205");

@@ -91,9 +91,14 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
 
     // ---- Kafka
 
+    /** The broker the application under test uses (the shared test broker unless the test class chose another). */
+    protected String brokers() {
+        return context.resolvePropertyPlaceholders("{{kafka.brokers}}");
+    }
+
     protected void send(String topic, String key, String value, Map<String, String> headers) {
         if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBroker.bootstrapServers(),
+            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(),
                     ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
         }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
@@ -125,7 +130,7 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
     protected List<ConsumerRecord<byte[], byte[]>> records(String topic, Predicate<ConsumerRecord<byte[], byte[]>> match,
             int count, Duration timeout) {
         Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBroker.bootstrapServers());
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = IntStream.range(0, 3).mapToObj(p -> new TopicPartition(topic, p)).toList();

@@ -3,6 +3,7 @@ package org.orderevents;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.orderevents.kafka.EmbeddedKafka;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** One real Kafka broker per test JVM, on free ports in a temporary directory, with the contract's topics. */
@@ -53,6 +55,12 @@ public final class TestBroker {
             admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
                     .forEach((partition, info) -> ends.put(partition, new OffsetAndMetadata(info.offset())));
             for (String group : GROUPS) {
+                // a member left behind by a failed test (a killed process) would block the reset until its session ends
+                try {
+                    admin.removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    // no member, or the group does not exist yet
+                }
                 admin.alterConsumerGroupOffsets(group, ends).all().get(30, TimeUnit.SECONDS);
             }
         }

@@ -1,10 +1,9 @@
 package org.orderevents.analytics;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.orderevents.db.ProcessedEvents;
 import org.orderevents.deadletter.DeadLetters;
+import org.orderevents.kafka.BatchOffsets;
 import org.orderevents.event.Event;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.InvalidEventException;
@@ -72,24 +71,7 @@ public class OrderTotals {
         }
         skipped.count(batch.getFromRouteId(), "unhandled", unhandled);
         skipped.count(batch.getFromRouteId(), "duplicate", duplicates);
-        commitOffsets(records);
-    }
-
-    /**
-     * Commits, for every partition of the batch, the offset after its last record, now that each record's effect is
-     * committed or the record is in the dead-letter topic. camel-kafka's stock {@code BatchManualCommit} commits only
-     * the partition of the batch's last record, which would leave the batch's other partitions uncommitted.
-     */
-    private static void commitOffsets(List<Exchange> records) {
-        Map<String, KafkaManualCommit> lastOfPartition = new LinkedHashMap<>();
-        for (Exchange record : records) {
-            KafkaManualCommit commit = record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
-            if (commit != null) {
-                lastOfPartition.put(record.getMessage().getHeader(KafkaConstants.TOPIC) + "/"
-                        + record.getMessage().getHeader(KafkaConstants.PARTITION), commit);
-            }
-        }
-        lastOfPartition.values().forEach(KafkaManualCommit::commit);
+        BatchOffsets.commit(records);
     }
 
     /** One transaction: claims the ids, adds the new orders to the figures; returns the number of duplicates. */

@@ -6,6 +6,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.orderevents.kafka.BatchOffsets;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -53,6 +54,8 @@ public class DeadLetters {
                     send(exchange.getMessage(), cause, attempts, groupOf(failed), failed.getFromRouteId());
                 }
             }
+            // a batch consumer commits its own offsets, and a batch that ended here never reached that commit
+            BatchOffsets.commit(batch);
         } else {
             send(failed.getMessage(), cause, attempts, groupOf(failed), failed.getFromRouteId());
         }

@@ -1,0 +1,78 @@
+package org.orderevents.fault;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.orderevents.TestBroker;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Two instances share the consumer groups and one database (H2 in server mode); rebalances double no effect. */
+class ScaleOutTest extends FaultTestSupport {
+
+    private static final int EVENTS = 2000;
+    private static final int STOCK = 1_000_000;
+    private DatabaseServer database;
+
+    @BeforeEach
+    void startDatabase() throws Exception {
+        database = new DatabaseServer(dataDir.resolve("h2"));
+    }
+
+    @AfterEach
+    void stopDatabase() {
+        database.close();
+    }
+
+    @Override
+    String dbUrl() {
+        return database.url();
+    }
+
+    @Test
+    void aSecondInstanceJoinsMidStreamAndTheFirstLeavesEveryEffectHappensOnce() throws Exception {
+        String run = "scale-" + UUID.randomUUID();
+        TestBroker.moveGroupsToEnd();
+        seedDatabase("sticker", STOCK);
+        publishOrders(run, EVENTS, "sticker");
+
+        try (AppProcess first = AppProcess.start(appProperties(), log("scale-first"))) {
+            Poll.until("15 % of the inventory results", Duration.ofMinutes(3),
+                    () -> countEvents("inventory", run, "inventory.reserved")[0] >= EVENTS * 15 / 100);
+            try (AppProcess second = AppProcess.start(appProperties(), log("scale-second"))) {
+                Poll.until("half of the inventory results", Duration.ofMinutes(3),
+                        () -> countEvents("inventory", run, "inventory.reserved")[0] >= EVENTS / 2);
+                // the first instance leaves: its partitions move to the second, mid-stream
+                assertThat(first.stop()).isIn(0, 130, 143);
+                Poll.until("every group's lag is 0 and every e-mail sent", Duration.ofMinutes(5),
+                        () -> countEvents("orders", run, "order.status_changed")[0] == EVENTS && totalLag() == 0
+                                && queryLong("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL") == 0);
+                second.stop();
+            }
+        }
+
+        long confirmed = queryLong("SELECT COUNT(*) FROM orders WHERE status = 'confirmed'");
+        long stockTaken = STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'");
+        long analyticsOrders = queryLong("SELECT total_orders FROM analytics_totals");
+        long emails = queryLong("SELECT COUNT(*) FROM email_outbox");
+        long files;
+        try (var outbox = Files.list(dataDir.resolve("outbox"))) {
+            files = outbox.count();
+        }
+        System.out.printf("scale-out test: %d events, 2 instances (second joined at 15 %%, first left at 50 %%); confirmed %d, "
+                + "stock taken %d, analytics orders %d, e-mails %d (%d files); lost %d, duplicated %d%n", EVENTS, confirmed,
+                stockTaken, analyticsOrders, emails, files, EVENTS - Math.min(confirmed, Math.min(stockTaken, analyticsOrders)),
+                Math.max(0, Math.max(stockTaken, analyticsOrders) - EVENTS));
+        assertThat(confirmed).isEqualTo(EVENTS);
+        assertThat(stockTaken).isEqualTo(EVENTS);
+        assertThat(analyticsOrders).isEqualTo(EVENTS);
+        assertThat(emails).isEqualTo(2L * EVENTS);
+        assertThat(files).isEqualTo(2L * EVENTS);
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'inventory-service'")).isEqualTo(EVENTS);
+        assertThat(totalLag()).isZero();
+    }
+}
