@@ -1,11 +1,8 @@
 package org.orderevents;
 
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 import org.orderevents.kafka.EmbeddedKafka;
-import org.orderevents.kafka.TopicSetup;
 
-import java.nio.file.Files;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
@@ -18,13 +15,7 @@ class BrokerUnreachableTest extends OrderEventsTestSupport {
 
     @Override
     protected Map<String, String> overrideProperties() {
-        try {
-            // a broker of this test's own, so that stopping it leaves the other tests' broker alone
-            ownBroker = EmbeddedKafka.start(Files.createTempDirectory("order-events-own-kafka"), 0);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ownBroker.bootstrapServers()), 3, (short) 1);
+        ownBroker = startOwnBroker();
         return Map.of("kafka.brokers", ownBroker.bootstrapServers(), "camel.main.shutdown-timeout", "5");
     }
 

@@ -13,10 +13,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.orderevents.event.Json;
 import org.orderevents.kafka.EmbeddedKafka;
-import org.orderevents.kafka.TopicSetup;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -32,13 +30,8 @@ class DeadLetterWriteFailsTest extends OrderEventsTestSupport {
 
     @Override
     protected Map<String, String> overrideProperties() {
-        try {
-            // a broker of this test's own: it deletes a topic the other tests use
-            ownBroker = EmbeddedKafka.start(Files.createTempDirectory("order-events-dlq-kafka"), 0);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ownBroker.bootstrapServers()), 3, (short) 1);
+        // a broker of this test's own: it deletes a topic the other tests use
+        ownBroker = startOwnBroker();
         // a send to a missing topic waits this long for it to appear, then fails
         return Map.of("kafka.brokers", ownBroker.bootstrapServers(), "camel.component.kafka.max-block-ms", "2000",
                 "camel.main.shutdown-timeout", "5");
@@ -47,12 +40,6 @@ class DeadLetterWriteFailsTest extends OrderEventsTestSupport {
     @Override
     protected void doPreSetup() {
         // the groups live on this test's own broker, which starts empty
-    }
-
-    @Override
-    public void doPostTearDown() throws Exception {
-        super.doPostTearDown();
-        ownBroker.close();
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.orderevents;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -13,6 +14,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.orderevents.event.Json;
+import org.orderevents.kafka.EmbeddedKafka;
+import org.orderevents.kafka.TopicSetup;
 
 import javax.sql.DataSource;
 import java.io.IOException;
@@ -53,6 +56,7 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
     protected Path dataDir;
     protected int httpPort;
     private KafkaProducer<byte[], byte[]> producer;
+    private EmbeddedKafka ownBroker;
 
     @Override
     protected Class<?> getMainClass() {
@@ -82,6 +86,20 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         properties.put("retry.delay-ms", "100");
         properties.putAll(overrideProperties());
         return properties;
+    }
+
+    /**
+     * A broker of the test's own, with the contract's topics, for a test that stops or changes its broker and must
+     * leave the shared one alone; closed after the test. Call it from {@link #overrideProperties()}.
+     */
+    protected EmbeddedKafka startOwnBroker() {
+        try {
+            ownBroker = EmbeddedKafka.start(Files.createTempDirectory("order-events-own-kafka"), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ownBroker.bootstrapServers()), 3, (short) 1);
+        return ownBroker;
     }
 
     /** Properties a test class changes on top of the test defaults. */
@@ -306,6 +324,9 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         if (producer != null) {
             producer.close();
             producer = null;
+        }
+        if (ownBroker != null) {
+            ownBroker.close();
         }
     }
 
