@@ -68,6 +68,15 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         TestBroker.moveGroupsToEnd();
     }
 
+    /**
+     * Before a test sends anything, every service's consumer group has all its members and its partitions: otherwise
+     * a reply (an inventory result) can overtake the event it answers while order-service's group is still joining.
+     */
+    @Override
+    protected void doPostSetup() throws Exception {
+        TestBroker.awaitGroupsStable(brokers());
+    }
+
     /** Called by CamelTestSupport's constructor, before this class's fields are initialised: no field initialisers here. */
     @Override
     protected Properties useOverridePropertiesWithPropertiesComponent() {

@@ -2,14 +2,18 @@ package org.orderevents;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.ConsumerGroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.orderevents.fault.Poll;
 import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.TopicSetup;
 
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +41,25 @@ public final class TestBroker {
             TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), 3, (short) 1);
         }
         return broker.bootstrapServers();
+    }
+
+    /** Members per group when one instance runs: order-service has a route on orders and one on inventory. */
+    private static final Map<String, Integer> MEMBERS = Map.of("email-service", 1, "inventory-service", 1,
+            "analytics-service", 1, "order-service", 2);
+
+    /** Waits until every service's group is stable with all its members (rebalances done). */
+    public static void awaitGroupsStable(String brokers) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
+            Poll.until("every consumer group stable with all its members", Duration.ofSeconds(60), () -> {
+                for (ConsumerGroupDescription group : admin.describeConsumerGroups(GROUPS).all().get(10, TimeUnit.SECONDS).values()) {
+                    if (group.state() != ConsumerGroupState.STABLE || group.members().size() != MEMBERS.get(group.groupId())
+                            || group.members().stream().anyMatch(m -> m.assignment().topicPartitions().isEmpty())) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        }
     }
 
     /**
