@@ -35,6 +35,7 @@ public final class Database {
         config.setPassword(password);
         config.setMaximumPoolSize(10);
         config.setConnectionTimeout(5_000);
+        config.setExceptionOverrideClassName(BrokenConnections.class.getName());
         // fail at start, with the URL in the message, rather than at the first event
         config.setInitializationFailTimeout(10_000);
         HikariDataSource dataSource = new HikariDataSource(config);

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,6 +29,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -99,7 +101,36 @@ abstract class FaultTestSupport {
     /** Event ids and record counts on a topic whose values contain the run id: {distinct ids, records}. */
     static long[] countEvents(String topic, String runId, String eventType) {
         Set<String> ids = new HashSet<>();
-        long records = 0;
+        long[] records = {0};
+        readTopic(topic, record -> {
+            String value = new String(record.value(), StandardCharsets.UTF_8);
+            if (value.contains(runId) && value.contains("\"event_type\":\"" + eventType + "\"")) {
+                records[0]++;
+                ids.add(Json.MAPPER.readTree(value).get("event_id").asText());
+            }
+        });
+        return new long[] {ids.size(), records[0]};
+    }
+
+    /** The headers of each record of a dead-letter topic whose value contains the marker. */
+    static List<Map<String, String>> deadLetters(String topic, String marker) {
+        List<Map<String, String>> letters = new ArrayList<>();
+        readTopic(topic, record -> {
+            if (record.value() != null && new String(record.value(), StandardCharsets.UTF_8).contains(marker)) {
+                Map<String, String> headers = new HashMap<>();
+                record.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
+                letters.add(headers);
+            }
+        });
+        return letters;
+    }
+
+    private interface RecordAction {
+        void accept(ConsumerRecord<byte[], byte[]> record) throws IOException;
+    }
+
+    /** Every record of the topic's 3 partitions, from the beginning to the end offsets of now. */
+    private static void readTopic(String topic, RecordAction action) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 "bootstrap.servers", TestBroker.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = IntStream.range(0, 3).mapToObj(p -> new TopicPartition(topic, p)).toList();
@@ -107,18 +138,13 @@ abstract class FaultTestSupport {
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (var record : consumer.poll(Duration.ofMillis(500))) {
-                    String value = new String(record.value(), StandardCharsets.UTF_8);
-                    if (value.contains(runId) && value.contains("\"event_type\":\"" + eventType + "\"")) {
-                        records++;
-                        ids.add(Json.MAPPER.readTree(value).get("event_id").asText());
-                    }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    action.accept(record);
                 }
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return new long[] {ids.size(), records};
     }
 
     /** The summed lag of every service group on the topics it consumes. */

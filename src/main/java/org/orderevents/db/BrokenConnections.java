@@ -1,0 +1,26 @@
+package org.orderevents.db;
+
+import com.zaxxer.hikari.SQLExceptionOverride;
+
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+
+/**
+ * Tells the pool to drop a connection that failed with a connection error. HikariCP evicts a connection on SQL states
+ * of class 08 (PostgreSQL's, for one), but H2 reports a lost server with its own codes ("Database is already closed",
+ * 90121; "Connection is broken", 90067) in a {@link SQLNonTransientConnectionException}. Without this the pool kept
+ * such connections: a busy pool reuses a connection within HikariCP's 500 ms alive-bypass window, so it never checks
+ * it, and every event failed for good after the database had come back (measured in DatabaseOutageTest).
+ */
+public class BrokenConnections implements SQLExceptionOverride {
+
+    @java.lang.Override
+    public Override adjudicate(SQLException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLNonTransientConnectionException) {
+                return Override.MUST_EVICT;
+            }
+        }
+        return Override.CONTINUE_EVICT;
+    }
+}

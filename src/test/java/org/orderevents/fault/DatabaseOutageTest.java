@@ -1,0 +1,126 @@
+package org.orderevents.fault;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.orderevents.TestBroker;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The database is unreachable long enough for every retry to fail: the events are dead-lettered with the failure's
+ * headers, the partitions flow on, and once the database is back a replay processes each of them exactly once.
+ */
+class DatabaseOutageTest extends FaultTestSupport {
+
+    private static final int BEFORE = 20;
+    private static final int DURING = 8;
+    private static final int AFTER = 20;
+    private static final int STOCK = 1_000_000;
+    private static final List<String> ORDERS_GROUPS = List.of("email-service", "inventory-service", "order-service", "analytics-service");
+    private DatabaseServer database;
+
+    @BeforeEach
+    void startDatabase() throws Exception {
+        database = new DatabaseServer(dataDir.resolve("h2"));
+    }
+
+    @AfterEach
+    void stopDatabase() {
+        database.close();
+    }
+
+    @Override
+    String dbUrl() {
+        return database.url();
+    }
+
+    @Test
+    void eventsThatExhaustTheirRetriesAreDeadLetteredAndAReplayAfterRecoveryProcessesThemOnce() throws Exception {
+        String run = "dbdown-" + UUID.randomUUID();
+        TestBroker.moveGroupsToEnd();
+        seedDatabase("sticker", STOCK);
+        Map<String, String> properties = new HashMap<>(appProperties());
+        properties.put("admin.token", "outage-test-token");
+
+        try (AppProcess app = AppProcess.start(properties, log("db-outage"))) {
+            publishOrders(run + "-before", BEFORE, "sticker");
+            Poll.until("the first orders confirmed", Duration.ofMinutes(2),
+                    () -> countEvents("orders", run, "order.status_changed")[0] == BEFORE);
+
+            database.stop();
+            Set<String> during = publishOrders(run + "-during", DURING, "sticker");
+            Poll.until(DURING + " events dead-lettered by each of the 4 groups", Duration.ofMinutes(3),
+                    () -> deadLetters("orders.dlq", run + "-during").size() == DURING * ORDERS_GROUPS.size());
+            database.start();
+
+            publishOrders(run + "-after", AFTER, "sticker");
+            Poll.until("the orders after the outage confirmed", Duration.ofMinutes(2),
+                    () -> countEvents("orders", run + "-after", "order.status_changed")[0] == AFTER);
+
+            String replayed = replayAll(properties.get("http.port"), properties.get("admin.token"));
+            assertThat(replayed).contains("\"replayed\":" + DURING * ORDERS_GROUPS.size());
+            Poll.until("the replayed orders confirmed, every group's lag 0, every e-mail sent", Duration.ofMinutes(3),
+                    () -> countEvents("orders", run, "order.status_changed")[0] == BEFORE + DURING + AFTER && totalLag() == 0
+                            && queryLong("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL") == 0);
+            assertThat(app.stop()).isIn(0, 130, 143);
+
+            List<Map<String, String>> letters = deadLetters("orders.dlq", run + "-during");
+            for (Map<String, String> letter : letters) {
+                assertThat(letter).containsKeys("dlq.original.partition", "dlq.original.offset", "dlq.exception.stacktrace",
+                        "dlq.failed.at", "dlq.route");
+                assertThat(letter.get("dlq.original.topic")).isEqualTo("orders");
+                assertThat(letter.get("dlq.attempts")).isEqualTo("4");
+                assertThat(letter.get("dlq.exception.class")).contains("SQL");
+            }
+            assertThat(letters).extracting(letter -> letter.get("dlq.consumer.group"))
+                    .containsOnly(ORDERS_GROUPS.toArray(String[]::new)).hasSize(DURING * ORDERS_GROUPS.size());
+            System.out.printf("database outage test: %d events while the database was down (%d dead letters), %d before, "
+                    + "%d after; replayed %s%n", DURING, letters.size(), BEFORE, AFTER, replayed);
+            assertThat(during).hasSize(DURING);
+        }
+
+        int events = BEFORE + DURING + AFTER;
+        long confirmed = queryLong("SELECT COUNT(*) FROM orders WHERE status = 'confirmed'");
+        long stockTaken = STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'");
+        long analyticsOrders = queryLong("SELECT total_orders FROM analytics_totals");
+        long emails = queryLong("SELECT COUNT(*) FROM email_outbox");
+        long files;
+        try (var outbox = Files.list(dataDir.resolve("outbox"))) {
+            files = outbox.count();
+        }
+        System.out.printf("database outage test: confirmed %d, stock taken %d, analytics orders %d, e-mails %d (%d files); "
+                + "lost %d, duplicated %d%n", confirmed, stockTaken, analyticsOrders, emails, files,
+                events - Math.min(confirmed, Math.min(stockTaken, analyticsOrders)), Math.max(0, Math.max(stockTaken, analyticsOrders) - events));
+        assertThat(confirmed).isEqualTo(events);
+        assertThat(stockTaken).isEqualTo(events);
+        assertThat(analyticsOrders).isEqualTo(events);
+        assertThat(queryLong("SELECT total_revenue FROM analytics_totals")).isEqualTo(events);
+        assertThat(emails).isEqualTo(2L * events);
+        assertThat(files).isEqualTo(2L * events);
+        assertThat(countEvents("orders", run, "order.status_changed")[0]).isEqualTo(events);
+        assertThat(countEvents("inventory", run, "inventory.reserved")[0]).isEqualTo(events);
+        assertThat(totalLag()).isZero();
+    }
+
+    private static String replayAll(String port, String token) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/dlq/replay"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"topic\":\"orders.dlq\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.body();
+    }
+}
