@@ -55,6 +55,8 @@ public class OrderEventsConfiguration implements CamelConfiguration {
     private String dbUser;
     @PropertyInject(value = "db.password", defaultValue = "")
     private String dbPassword;
+    @PropertyInject(value = "db.connection-timeout-ms", defaultValue = "5000")
+    private long dbConnectionTimeoutMs;
     @PropertyInject(value = "email.from", defaultValue = "orders@localhost")
     private String emailFrom;
     @PropertyInject(value = "email.recipient-domain", defaultValue = "example.com")
@@ -84,7 +86,7 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         }
         TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), partitions, replicationFactor);
 
-        HikariDataSource dataSource = Database.open(dbUrl, dbUser, dbPassword);
+        HikariDataSource dataSource = Database.open(dbUrl, dbUser, dbPassword, dbConnectionTimeoutMs);
         context.addService(stopping(dataSource::close));
         Database.migrate(dataSource);
 

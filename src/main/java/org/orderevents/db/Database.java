@@ -28,13 +28,18 @@ public final class Database {
      * and PostgreSQL opens a connection per transaction (100-250 events/s, see DEPENDENCIES.md).
      */
     public static HikariDataSource open(String url, String user, String password) {
+        return open(url, user, password, 5_000);
+    }
+
+    /** A pooled data source whose callers wait at most {@code connectionTimeoutMs} for a connection. */
+    public static HikariDataSource open(String url, String user, String password, long connectionTimeoutMs) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("order-events-db");
         config.setJdbcUrl(h2Durable(url));
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(10);
-        config.setConnectionTimeout(5_000);
+        config.setConnectionTimeout(connectionTimeoutMs);
         config.setExceptionOverrideClassName(BrokenConnections.class.getName());
         // fail at start, with the URL in the message, rather than at the first event
         config.setInitializationFailTimeout(10_000);

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DatabaseOutageTest extends FaultTestSupport {
 
     private static final int BEFORE = 20;
-    private static final int DURING = 8;
+    private static final int DURING = 6;
     private static final int AFTER = 20;
     private static final int STOCK = 1_000_000;
     private static final List<String> ORDERS_GROUPS = List.of("email-service", "inventory-service", "order-service", "analytics-service");
@@ -54,6 +54,8 @@ class DatabaseOutageTest extends FaultTestSupport {
         seedDatabase("sticker", STOCK);
         Map<String, String> properties = new HashMap<>(appProperties());
         properties.put("admin.token", "outage-test-token");
+        // each attempt waits this long for a connection that cannot come: 4 attempts per event and group
+        properties.put("db.connection-timeout-ms", "500");
 
         try (AppProcess app = AppProcess.start(properties, log("db-outage"))) {
             publishOrders(run + "-before", BEFORE, "sticker");
