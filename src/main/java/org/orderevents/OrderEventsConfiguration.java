@@ -12,7 +12,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.orderevents.analytics.OrderTotals;
 import org.orderevents.api.AdminToken;
 import org.orderevents.api.HttpProblems;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.orderevents.db.Database;
+import org.orderevents.health.BrokerHealthCheck;
+import org.orderevents.health.DatabaseHealthCheck;
 import org.orderevents.db.EventTransaction;
 import org.orderevents.db.ProcessedEvents;
 import org.orderevents.deadletter.DeadLetterReplay;
@@ -114,6 +117,16 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         registry.bind("orderIntake", new OrderIntake(orderBook));
         registry.bind("orderTotals", new OrderTotals(dataSource,
                 new ProcessedEvents(dataSource, "analytics-service"), deadLetters, skipped));
+
+        // readiness checks beside Camel's own (context, routes, consumers) on /observe/health
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        BrokerHealthCheck broker = new BrokerHealthCheck();
+        broker.setCamelContext(context);
+        health.register(broker);
+        context.addService(stopping(broker::close));
+        DatabaseHealthCheck database = new DatabaseHealthCheck(dataSource, dbUrl);
+        database.setCamelContext(context);
+        health.register(database);
     }
 
     /** A wrong value fails the start, naming the key, rather than the first purge an hour later. */

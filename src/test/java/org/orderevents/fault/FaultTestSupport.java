@@ -54,13 +54,18 @@ abstract class FaultTestSupport {
         return dir.resolve(name + ".log");
     }
 
+    /** The broker the application and the test use: the test JVM's one, unless a test brings its own. */
+    String brokers() {
+        return TestBroker.bootstrapServers();
+    }
+
     String dbUrl() {
         return "jdbc:h2:file:" + dataDir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE";
     }
 
     Map<String, String> appProperties() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
-            return Map.of("kafka.brokers", TestBroker.bootstrapServers(), "data.dir", dataDir.toString(),
+            return Map.of("kafka.brokers", brokers(), "data.dir", dataDir.toString(),
                     "db.url", dbUrl(), "http.port", String.valueOf(socket.getLocalPort()), "retry.delay-ms", "100");
         }
     }
@@ -76,10 +81,10 @@ abstract class FaultTestSupport {
     }
 
     /** Publishes {@code count} order.created events of one item of the product at 1.00, keyed over 64 users. */
-    static Set<String> publishOrders(String runId, int count, String productId) throws Exception {
+    Set<String> publishOrders(String runId, int count, String productId) throws Exception {
         Set<String> orderIds = new HashSet<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBroker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(), ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < count; i++) {
                 String orderId = runId + "-" + i;
@@ -99,7 +104,7 @@ abstract class FaultTestSupport {
     }
 
     /** Event ids and record counts on a topic whose values contain the run id: {distinct ids, records}. */
-    static long[] countEvents(String topic, String runId, String eventType) {
+    long[] countEvents(String topic, String runId, String eventType) {
         Set<String> ids = new HashSet<>();
         long[] records = {0};
         readTopic(topic, record -> {
@@ -113,7 +118,7 @@ abstract class FaultTestSupport {
     }
 
     /** The headers of each record of a dead-letter topic whose value contains the marker. */
-    static List<Map<String, String>> deadLetters(String topic, String marker) {
+    List<Map<String, String>> deadLetters(String topic, String marker) {
         List<Map<String, String>> letters = new ArrayList<>();
         readTopic(topic, record -> {
             if (record.value() != null && new String(record.value(), StandardCharsets.UTF_8).contains(marker)) {
@@ -130,9 +135,9 @@ abstract class FaultTestSupport {
     }
 
     /** Every record of the topic's 3 partitions, from the beginning to the end offsets of now. */
-    private static void readTopic(String topic, RecordAction action) {
+    private void readTopic(String topic, RecordAction action) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", TestBroker.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                "bootstrap.servers", brokers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = IntStream.range(0, 3).mapToObj(p -> new TopicPartition(topic, p)).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -148,8 +153,8 @@ abstract class FaultTestSupport {
     }
 
     /** The summed lag of every service group on the topics it consumes. */
-    static long totalLag() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestBroker.bootstrapServers()))) {
+    long totalLag() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers()))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (String topic : List.of("orders", "inventory")) {
                 for (int p = 0; p < 3; p++) {

@@ -1,0 +1,115 @@
+package org.orderevents.fault;
+
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.orderevents.kafka.EmbeddedKafka;
+import org.orderevents.kafka.TopicSetup;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The broker goes away mid-stream and comes back (same port, same data): the application recovers by itself, health
+ * reports the outage while it lasts, and every event's effect happens exactly once.
+ */
+class BrokerOutageTest extends FaultTestSupport {
+
+    private static final int EVENTS = 1000;
+    private static final int STOCK = 1_000_000;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private int port;
+    private EmbeddedKafka broker;
+
+    @BeforeEach
+    void startBroker() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        broker = EmbeddedKafka.start(dataDir.resolve("broker"), port);
+        TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers()), 3, (short) 1);
+    }
+
+    @AfterEach
+    void stopBroker() {
+        broker.close();
+    }
+
+    @Override
+    String brokers() {
+        return "localhost:" + port;
+    }
+
+    @Test
+    void theBrokerGoesAwayAndComesBackTheApplicationRecoversAndHealthShowsTheOutage() throws Exception {
+        String run = "broker-" + UUID.randomUUID();
+        seedDatabase("sticker", STOCK);
+        publishOrders(run, EVENTS, "sticker");
+        Map<String, String> properties = appProperties();
+        String health = "http://localhost:" + properties.get("http.port") + "/observe/health";
+
+        try (AppProcess app = AppProcess.start(properties, log("broker-outage"))) {
+            Poll.until("a fifth of the inventory results", Duration.ofMinutes(2),
+                    () -> countEvents("inventory", run, "inventory.reserved")[0] >= EVENTS / 5);
+            assertThat(get(health + "/ready").statusCode()).isEqualTo(200);
+
+            broker.close();
+            Instant down = Instant.now();
+            Poll.until("readiness DOWN naming the broker", Duration.ofSeconds(30), () -> {
+                HttpResponse<String> ready = get(health + "/ready");
+                return ready.statusCode() == 503 && ready.body().contains("kafka-broker");
+            });
+            String duringOutage = get(health).body();
+            Duration noticed = Duration.between(down, Instant.now());
+            assertThat(get(health + "/live").statusCode()).as("the process is alive: no restart wanted").isEqualTo(200);
+            assertThat(app.isAlive()).isTrue();
+
+            broker = EmbeddedKafka.start(dataDir.resolve("broker"), port);
+            Duration outage = Duration.between(down, Instant.now());
+            Poll.until("readiness UP again", Duration.ofSeconds(60), () -> get(health + "/ready").statusCode() == 200);
+            Poll.until("every order confirmed, every group's lag 0, every e-mail sent", Duration.ofMinutes(3),
+                    () -> countEvents("orders", run, "order.status_changed")[0] == EVENTS && totalLag() == 0
+                            && queryLong("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL") == 0);
+            assertThat(app.stop()).isIn(0, 130, 143);
+            System.out.printf("broker outage test: %d events, broker down %d ms, readiness DOWN after %d ms: %s%n",
+                    EVENTS, outage.toMillis(), noticed.toMillis(), duringOutage);
+        }
+
+        long confirmed = queryLong("SELECT COUNT(*) FROM orders WHERE status = 'confirmed'");
+        long stockTaken = STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'");
+        long analyticsOrders = queryLong("SELECT total_orders FROM analytics_totals");
+        long emails = queryLong("SELECT COUNT(*) FROM email_outbox");
+        long files;
+        try (var outbox = Files.list(dataDir.resolve("outbox"))) {
+            files = outbox.count();
+        }
+        System.out.printf("broker outage test: confirmed %d, stock taken %d, analytics orders %d, e-mails %d (%d files), "
+                + "dead letters %d; lost %d, duplicated %d%n", confirmed, stockTaken, analyticsOrders, emails, files,
+                deadLetters("orders.dlq", run).size() + deadLetters("inventory.dlq", run).size(),
+                EVENTS - Math.min(confirmed, Math.min(stockTaken, analyticsOrders)), Math.max(0, Math.max(stockTaken, analyticsOrders) - EVENTS));
+        assertThat(confirmed).isEqualTo(EVENTS);
+        assertThat(stockTaken).isEqualTo(EVENTS);
+        assertThat(analyticsOrders).isEqualTo(EVENTS);
+        assertThat(emails).isEqualTo(2L * EVENTS);
+        assertThat(files).isEqualTo(2L * EVENTS);
+        assertThat(deadLetters("orders.dlq", run)).as("an outage is waited out, not dead-lettered").isEmpty();
+        assertThat(deadLetters("inventory.dlq", run)).isEmpty();
+        assertThat(totalLag()).isZero();
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
