@@ -39,8 +39,7 @@ class CrashRecoveryTest extends FaultTestSupport {
             reservedAtKill = countEvents("inventory", run, "inventory.reserved")[0];
         }
         try (AppProcess app = AppProcess.start(appProperties(), log("crash-final"))) {
-            Poll.until("every group's lag is 0", Duration.ofMinutes(5), () -> countEvents("orders", run, "order.status_changed")[0] == EVENTS
-                    && totalLag() == 0 && queryLong("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL") == 0);
+            awaitAllProcessed(run, EVENTS, Duration.ofMinutes(5));
             assertThat(app.stop()).as("exit code after SIGTERM").isIn(0, 130, 143);
         }
 
@@ -83,8 +82,7 @@ class CrashRecoveryTest extends FaultTestSupport {
             assertThat(app.stop()).as("exit code after SIGTERM").isIn(0, 130, 143);
         }
         try (AppProcess app = AppProcess.start(appProperties(), log("sigterm-2"))) {
-            Poll.until("every group's lag is 0", Duration.ofMinutes(5), () -> countEvents("orders", run, "order.status_changed")[0] == EVENTS
-                    && totalLag() == 0 && queryLong("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL") == 0);
+            awaitAllProcessed(run, EVENTS, Duration.ofMinutes(5));
             app.stop();
         }
 

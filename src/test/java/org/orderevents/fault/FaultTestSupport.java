@@ -83,24 +83,35 @@ abstract class FaultTestSupport {
     /** Publishes {@code count} order.created events of one item of the product at 1.00, keyed over 64 users. */
     Set<String> publishOrders(String runId, int count, String productId) throws Exception {
         Set<String> orderIds = new HashSet<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String orderId = runId + "-" + i;
+            orderIds.add(orderId);
+            records.add(orderCreated(runId + "-event-" + i, orderId, "user-" + (i % 64), productId));
+        }
+        publish(records);
+        return orderIds;
+    }
+
+    /** An order.created record of one item of the product at 1.00. */
+    static ProducerRecord<byte[], byte[]> orderCreated(String eventId, String orderId, String userId, String productId) {
+        String value = Json.write(Map.of("event_id", eventId, "event_type", "order.created",
+                "timestamp", Instant.now().toString(), "data", Map.of("order_id", orderId, "user_id", userId,
+                        "status", "pending", "total", 1, "created_at", "2026-11-22T10:00:00Z",
+                        "items", List.of(Map.of("product_id", productId, "name", productId, "quantity", 1, "price", 1)))));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("orders", bytes(userId), bytes(value));
+        record.headers().add("event_type", bytes("order.created"));
+        return record;
+    }
+
+    /** Sends the records in order, acknowledged by the broker. */
+    void publish(List<ProducerRecord<byte[], byte[]>> records) {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(), ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < count; i++) {
-                String orderId = runId + "-" + i;
-                String userId = "user-" + (i % 64);
-                orderIds.add(orderId);
-                String value = Json.write(Map.of("event_id", runId + "-event-" + i, "event_type", "order.created",
-                        "timestamp", Instant.now().toString(), "data", Map.of("order_id", orderId, "user_id", userId,
-                                "status", "pending", "total", 1, "created_at", "2026-11-22T10:00:00Z",
-                                "items", List.of(Map.of("product_id", productId, "name", productId, "quantity", 1, "price", 1)))));
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("orders", bytes(userId), bytes(value));
-                record.headers().add("event_type", bytes("order.created"));
-                producer.send(record);
-            }
+            records.forEach(producer::send);
             producer.flush();
         }
-        return orderIds;
     }
 
     /** Event ids and record counts on a topic whose values contain the run id: {distinct ids, records}. */
@@ -117,13 +128,22 @@ abstract class FaultTestSupport {
         return new long[] {ids.size(), records[0]};
     }
 
-    /** The headers of each record of a dead-letter topic whose value contains the marker. */
+    /** Pseudo-headers of {@link #deadLetters}: where the dead letter itself is in its topic. */
+    static final String DLQ_PARTITION = "test.dlq.partition";
+    static final String DLQ_OFFSET = "test.dlq.offset";
+
+    /**
+     * The headers of each record of a dead-letter topic whose value contains the marker, plus its own partition and
+     * offset under {@link #DLQ_PARTITION} and {@link #DLQ_OFFSET}.
+     */
     List<Map<String, String>> deadLetters(String topic, String marker) {
         List<Map<String, String>> letters = new ArrayList<>();
         readTopic(topic, record -> {
             if (record.value() != null && new String(record.value(), StandardCharsets.UTF_8).contains(marker)) {
                 Map<String, String> headers = new HashMap<>();
                 record.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
+                headers.put(DLQ_PARTITION, String.valueOf(record.partition()));
+                headers.put(DLQ_OFFSET, String.valueOf(record.offset()));
                 letters.add(headers);
             }
         });
@@ -176,6 +196,25 @@ abstract class FaultTestSupport {
                 }
             }
             return lag;
+        }
+    }
+
+    /**
+     * Waits until {@code events} orders of the run have their status change published, every group's lag is 0 and
+     * every e-mail is sent; on time-out the failure says which of the three was missing.
+     */
+    void awaitAllProcessed(String runId, int events, Duration timeout) throws Exception {
+        long[] state = new long[3];
+        try {
+            Poll.until("every order's status change, every group's lag 0, every e-mail sent", timeout, () -> {
+                state[0] = countEvents("orders", runId, "order.status_changed")[0];
+                state[1] = totalLag();
+                state[2] = queryLong("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL");
+                return state[0] == events && state[1] == 0 && state[2] == 0;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + String.format(": at the end %d of %d status changes, lag %d, %d e-mails unsent",
+                    state[0], events, state[1], state[2]), e.getCause());
         }
     }
 
