@@ -83,7 +83,8 @@ public final class AppProcess implements AutoCloseable {
 
     /** SIGTERM: Camel's graceful shutdown. Returns the exit code. */
     public int stop() throws InterruptedException {
-        process.destroy();
+        // through the handle: Process.destroy() also closes our end of the output pipe, which loses the shutdown's log
+        process.toHandle().destroy();
         if (!process.waitFor(90, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IllegalStateException("the application did not stop within 90 s of SIGTERM");

@@ -12,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -88,10 +87,7 @@ class BrokerOutageTest extends FaultTestSupport {
         long stockTaken = STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'");
         long analyticsOrders = queryLong("SELECT total_orders FROM analytics_totals");
         long emails = queryLong("SELECT COUNT(*) FROM email_outbox");
-        long files;
-        try (var outbox = Files.list(dataDir.resolve("outbox"))) {
-            files = outbox.count();
-        }
+        long files = emailFiles();
         System.out.printf("broker outage test: confirmed %d, stock taken %d, analytics orders %d, e-mails %d (%d files), "
                 + "dead letters %d; lost %d, duplicated %d%n", confirmed, stockTaken, analyticsOrders, emails, files,
                 deadLetters("orders.dlq", run).size() + deadLetters("inventory.dlq", run).size(),

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -103,10 +102,7 @@ class DatabaseOutageTest extends FaultTestSupport {
         long stockTaken = STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'");
         long analyticsOrders = queryLong("SELECT total_orders FROM analytics_totals");
         long emails = queryLong("SELECT COUNT(*) FROM email_outbox");
-        long files;
-        try (var outbox = Files.list(dataDir.resolve("outbox"))) {
-            files = outbox.count();
-        }
+        long files = emailFiles();
         System.out.printf("database outage test: confirmed %d, stock taken %d, analytics orders %d, e-mails %d (%d files); "
                 + "lost %d, duplicated %d%n", confirmed, stockTaken, analyticsOrders, emails, files,
                 events - Math.min(confirmed, Math.min(stockTaken, analyticsOrders)), Math.max(0, Math.max(stockTaken, analyticsOrders) - events));

@@ -40,7 +40,8 @@ import java.util.stream.IntStream;
 
 /**
  * Base of the tests that kill or cut the real thing: the application runs in its own JVM ({@link AppProcess}) on the
- * test broker and an H2 file database (AUTO_SERVER, so the test can read it too); the test owns the event stream.
+ * test broker and an H2 file database of its own, as a user runs it (the test reads it once the application has
+ * stopped); the test owns the event stream.
  */
 abstract class FaultTestSupport {
 
@@ -60,7 +61,7 @@ abstract class FaultTestSupport {
     }
 
     String dbUrl() {
-        return "jdbc:h2:file:" + dataDir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE";
+        return "jdbc:h2:file:" + dataDir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE";
     }
 
     Map<String, String> appProperties() throws IOException {
@@ -201,7 +202,8 @@ abstract class FaultTestSupport {
 
     /**
      * Waits until {@code events} orders of the run have their status change published, every group's lag is 0 and
-     * every e-mail is sent; on time-out the failure says which of the three was missing.
+     * every e-mail is delivered (two per order: confirmation and status change, as .eml files); on time-out the
+     * failure says which of the three was missing.
      */
     void awaitAllProcessed(String runId, int events, Duration timeout) throws Exception {
         long[] state = new long[3];
@@ -209,12 +211,23 @@ abstract class FaultTestSupport {
             Poll.until("every order's status change, every group's lag 0, every e-mail sent", timeout, () -> {
                 state[0] = countEvents("orders", runId, "order.status_changed")[0];
                 state[1] = totalLag();
-                state[2] = queryLong("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL");
-                return state[0] == events && state[1] == 0 && state[2] == 0;
+                state[2] = emailFiles();
+                return state[0] == events && state[1] == 0 && state[2] >= 2L * events;
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + String.format(": at the end %d of %d status changes, lag %d, %d e-mails unsent",
+            throw new AssertionError(e.getMessage() + String.format(": at the end %d of %d status changes, lag %d, %d e-mails",
                     state[0], events, state[1], state[2]), e.getCause());
+        }
+    }
+
+    /** The e-mails delivered: .eml files in the outbox directory (there is no SMTP server in these tests). */
+    long emailFiles() throws IOException {
+        Path outbox = dataDir.resolve("outbox");
+        if (!Files.isDirectory(outbox)) {
+            return 0;
+        }
+        try (var files = Files.list(outbox)) {
+            return files.count();
         }
     }
 

@@ -4,7 +4,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.orderevents.TestBroker;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,10 +82,7 @@ class MalformedFloodTest extends FaultTestSupport {
         long confirmed = queryLong("SELECT COUNT(*) FROM orders WHERE status = 'confirmed'");
         long stockTaken = STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'");
         long analyticsOrders = queryLong("SELECT total_orders FROM analytics_totals");
-        long files;
-        try (var outbox = Files.list(dataDir.resolve("outbox"))) {
-            files = outbox.count();
-        }
+        long files = emailFiles();
         System.out.printf("malformed flood test: %d valid and %d malformed events (%d kinds); dead letters %d %s; confirmed %d, "
                 + "stock taken %d, analytics orders %d, e-mails %d; lost %d, duplicated %d%n", VALID, malformed, MALFORMED.size(),
                 letters.size(), perGroup, confirmed, stockTaken, analyticsOrders, files,

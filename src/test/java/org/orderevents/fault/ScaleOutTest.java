@@ -5,7 +5,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.orderevents.TestBroker;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -57,10 +56,7 @@ class ScaleOutTest extends FaultTestSupport {
         long stockTaken = STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'");
         long analyticsOrders = queryLong("SELECT total_orders FROM analytics_totals");
         long emails = queryLong("SELECT COUNT(*) FROM email_outbox");
-        long files;
-        try (var outbox = Files.list(dataDir.resolve("outbox"))) {
-            files = outbox.count();
-        }
+        long files = emailFiles();
         System.out.printf("scale-out test: %d events, 2 instances (second joined at 15 %%, first left at 50 %%); confirmed %d, "
                 + "stock taken %d, analytics orders %d, e-mails %d (%d files); lost %d, duplicated %d%n", EVENTS, confirmed,
                 stockTaken, analyticsOrders, emails, files, EVENTS - Math.min(confirmed, Math.min(stockTaken, analyticsOrders)),
