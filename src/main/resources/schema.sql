@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS email_outbox (
     attempts   INTEGER       NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS email_outbox_sent ON email_outbox (sent_at);
+-- when an e-mail whose delivery failed is due again (back-off); added to outboxes made before it existed
+ALTER TABLE email_outbox ADD COLUMN IF NOT EXISTS retry_at TIMESTAMP;
 
 -- order-service
 CREATE TABLE IF NOT EXISTS orders (

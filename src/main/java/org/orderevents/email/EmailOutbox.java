@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +31,9 @@ public class EmailOutbox {
     private static final Logger LOG = LoggerFactory.getLogger(EmailOutbox.class);
     /** Rows per sender round: bounds the round when the mail server is slow; the next round takes the rest. */
     private static final int ROUND = 100;
+    /** Back-off of an e-mail whose delivery failed: 1 s after the first failure, doubling, at most 5 minutes. */
+    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    static final Duration LONGEST_RETRY = Duration.ofMinutes(5);
 
     private final DataSource dataSource;
 
@@ -54,15 +58,20 @@ public class EmailOutbox {
         }
     }
 
-    /** The event ids of up to 100 unsent e-mails, fewest attempts first, so one that keeps failing never holds back new ones. */
+    /**
+     * The event ids of up to 100 unsent e-mails that are due (new, or past their back-off), fewest attempts first, so
+     * one that keeps failing never holds back new ones.
+     */
     public List<String> unsent() throws SQLException {
         List<String> eventIds = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
              PreparedStatement select = connection.prepareStatement("SELECT event_id FROM email_outbox WHERE sent_at IS NULL "
-                     + "ORDER BY attempts, created_at LIMIT " + ROUND);
-             ResultSet rows = select.executeQuery()) {
-            while (rows.next()) {
-                eventIds.add(rows.getString(1));
+                     + "AND (retry_at IS NULL OR retry_at <= ?) ORDER BY attempts, created_at LIMIT " + ROUND)) {
+            select.setTimestamp(1, new Timestamp(System.currentTimeMillis()));
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    eventIds.add(rows.getString(1));
+                }
             }
         }
         return eventIds;
@@ -96,17 +105,36 @@ public class EmailOutbox {
         }
     }
 
-    /** After a failed delivery (its transaction rolled back): counts the attempt; the e-mail stays for the next round. */
+    /**
+     * After a failed delivery (its transaction rolled back): counts the attempt and sets when the e-mail is due again;
+     * it stays in the outbox until then.
+     */
     public void failed(@Header("event_id") String eventId, Exchange exchange) throws SQLException {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        // its own statement, committed at once: the delivery's transaction, and its sent_at, were rolled back
+        Duration wait;
+        // statements of their own, committed at once: the delivery's transaction, and its sent_at, were rolled back
         try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement("SELECT attempts FROM email_outbox WHERE event_id = ?");
              PreparedStatement update = connection.prepareStatement(
-                     "UPDATE email_outbox SET attempts = attempts + 1 WHERE event_id = ? AND sent_at IS NULL")) {
-            update.setString(1, eventId);
+                     "UPDATE email_outbox SET attempts = ?, retry_at = ? WHERE event_id = ? AND sent_at IS NULL")) {
+            select.setString(1, eventId);
+            int attempts;
+            try (ResultSet row = select.executeQuery()) {
+                attempts = row.next() ? row.getInt(1) + 1 : 1;
+            }
+            wait = backOff(attempts);
+            update.setInt(1, attempts);
+            update.setTimestamp(2, new Timestamp(System.currentTimeMillis() + wait.toMillis()));
+            update.setString(3, eventId);
             update.executeUpdate();
         }
-        LOG.warn("E-mail of event {} not delivered, it stays in the outbox for the next round: {}", eventId, describe(cause));
+        LOG.warn("E-mail of event {} not delivered, tried again in {} s: {}", eventId, wait.toSeconds(), describe(cause));
+    }
+
+    /** How long an e-mail waits after its {@code attempts}-th failed delivery. */
+    static Duration backOff(int attempts) {
+        Duration wait = FIRST_RETRY.multipliedBy(1L << Math.min(Math.max(attempts - 1, 0), 20));
+        return wait.compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : wait;
     }
 
     private static String describe(Throwable failure) {
