@@ -6,27 +6,27 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommitFactory;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.orderevents.analytics.OrderTotals;
 import org.orderevents.api.AdminToken;
 import org.orderevents.api.HttpProblems;
-import org.apache.camel.health.HealthCheckRegistry;
 import org.orderevents.db.Database;
-import org.orderevents.health.BrokerHealthCheck;
-import org.orderevents.health.DatabaseHealthCheck;
 import org.orderevents.db.EventTransaction;
 import org.orderevents.db.ProcessedEvents;
-import org.orderevents.deadletter.DeadLetterReplay;
 import org.orderevents.db.Retention;
+import org.orderevents.deadletter.DeadLetterReplay;
 import org.orderevents.deadletter.DeadLetters;
 import org.orderevents.email.EmailOutbox;
 import org.orderevents.email.OrderEmails;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.SkippedEvents;
+import org.orderevents.health.BrokerHealthCheck;
+import org.orderevents.health.DatabaseHealthCheck;
 import org.orderevents.inventory.StockReservation;
 import org.orderevents.kafka.EmbeddedKafka;
+import org.orderevents.kafka.KafkaClients;
 import org.orderevents.kafka.TopicSetup;
 import org.orderevents.order.OrderBook;
 import org.orderevents.order.OrderIntake;
@@ -34,7 +34,6 @@ import org.orderevents.order.OrderIntake;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.Map;
 
 /**
  * Brings up what the routes stand on, in order: the broker (embedded when {@code kafka.brokers} is empty), the
@@ -87,7 +86,12 @@ public class OrderEventsConfiguration implements CamelConfiguration {
             bootstrap = broker.bootstrapServers();
             context.getPropertiesComponent().addOverrideProperty("kafka.brokers", bootstrap);
         }
-        TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), partitions, replicationFactor);
+        // when the context starts, before the routes: the Kafka component's settings (security too) are applied by then
+        context.addStartupListener((camel, alreadyStarted) -> {
+            if (!alreadyStarted) {
+                TopicSetup.createMissing(KafkaClients.adminProperties(camel), partitions, replicationFactor);
+            }
+        });
 
         HikariDataSource dataSource = Database.open(dbUrl, dbUser, dbPassword, dbConnectionTimeoutMs);
         context.addService(stopping(dataSource::close));

@@ -1,17 +1,14 @@
 package org.orderevents.health;
 
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.component.kafka.KafkaComponent;
-import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.orderevents.kafka.KafkaClients;
 
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,16 +52,8 @@ public class BrokerHealthCheck extends AbstractHealthCheck implements AutoClosea
     /** An admin client with the Kafka component's settings (brokers, security), made at the first check. */
     private synchronized Admin admin() {
         if (admin == null) {
-            KafkaConfiguration kafka = getCamelContext().getComponent("kafka", KafkaComponent.class).getConfiguration();
-            Properties client = kafka.createProducerProperties();
-            Map<String, Object> config = new HashMap<>();
-            client.forEach((key, value) -> {
-                if (AdminClientConfig.configNames().contains(String.valueOf(key))) {
-                    config.put(String.valueOf(key), value);
-                }
-            });
-            bootstrapServers = kafka.getBrokers();
-            config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            Map<String, Object> config = KafkaClients.adminProperties(getCamelContext());
+            bootstrapServers = String.valueOf(config.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
             config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
             config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
             config.put(AdminClientConfig.CLIENT_ID_CONFIG, "order-events-health");

@@ -3,6 +3,7 @@ package org.orderevents.kafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,14 @@ public final class TopicSetup {
         Properties properties = new Properties();
         properties.putAll(clientProperties);
         properties.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
-        try (Admin admin = Admin.create(properties)) {
+        Admin client;
+        try {
+            client = Admin.create(properties);
+        } catch (KafkaException e) {
+            // a wrong security setting: the client refuses it before any connection
+            throw new IllegalStateException("the Kafka client settings (camel.component.kafka.*) are not valid: " + describe(e), e);
+        }
+        try (Admin admin = client) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = TOPICS.stream().filter(topic -> !existing.contains(topic))
                     .map(topic -> new NewTopic(topic, partitions, replicationFactor)).toList();
@@ -53,5 +61,14 @@ public final class TopicSetup {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The message and the root cause's, which is where Kafka says what is wrong (a missing JAAS entry, say). */
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.getMessage() : e.getMessage() + ": " + root.getMessage();
     }
 }

@@ -50,18 +50,33 @@ public final class AppProcess implements AutoCloseable {
 
     /** Starts the application with these properties (as -D options) and returns once Camel has started. */
     public static AppProcess start(Map<String, String> properties, Path log) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", runtimeClasspath(),
-                "-Dlog4j2.configurationFile=" + Path.of("src/test/resources/log4j2-app.xml").toAbsolutePath()));
-        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add(App.class.getName());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        AppProcess app = new AppProcess(process, log);
+        AppProcess app = launch(properties, log);
         if (!app.ready.get(120, TimeUnit.SECONDS)) {
             app.kill();
             throw new IllegalStateException("the application did not start; see " + log);
         }
         return app;
+    }
+
+    /** Runs the application with settings it must refuse: returns its exit code once it ended by itself. */
+    public static int runUntilExit(Map<String, String> properties, Path log) throws Exception {
+        try (AppProcess app = launch(properties, log)) {
+            if (!app.process.waitFor(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the application still runs after 120 s; see " + log);
+            }
+            // the output is drained once the process has ended: wait for the last line
+            app.ready.get(30, TimeUnit.SECONDS);
+            return app.process.exitValue();
+        }
+    }
+
+    private static AppProcess launch(Map<String, String> properties, Path log) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", runtimeClasspath(),
+                "-Dlog4j2.configurationFile=" + Path.of("src/test/resources/log4j2-app.xml").toAbsolutePath()));
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add(App.class.getName());
+        return new AppProcess(new ProcessBuilder(command).redirectErrorStream(true).start(), log);
     }
 
     /**

@@ -1,0 +1,33 @@
+package org.orderevents.kafka;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.kafka.KafkaComponent;
+import org.apache.camel.component.kafka.KafkaConfiguration;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Kafka clients of the project's own (topic set-up, health) made with the Camel Kafka component's settings. */
+public final class KafkaClients {
+
+    private KafkaClients() {
+    }
+
+    /**
+     * Admin client settings: the component's bootstrap servers and every setting an admin client knows, security
+     * (SASL, SSL) included. Read them once camel-main has configured the component, that is once the context starts:
+     * configuration classes run before the {@code camel.component.kafka.*} keys are applied.
+     */
+    public static Map<String, Object> adminProperties(CamelContext context) {
+        KafkaConfiguration kafka = context.getComponent("kafka", KafkaComponent.class).getConfiguration();
+        Map<String, Object> config = new HashMap<>();
+        kafka.createProducerProperties().forEach((key, value) -> {
+            if (AdminClientConfig.configNames().contains(String.valueOf(key))) {
+                config.put(String.valueOf(key), value);
+            }
+        });
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
+        return config;
+    }
+}
