@@ -53,6 +53,9 @@ class OrderApiTest extends OrderEventsTestSupport {
             assertThat(json(response.body()).get("field").asText()).isEqualTo(bad[1]);
             assertThat(json(response.body()).get("status").asInt()).isEqualTo(400);
         }
+        // a body over camel.server.max-body-size (1 MiB) is refused before it is read into memory
+        String huge = "{\"user_id\":\"" + marker + "\",\"items\":[],\"padding\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}";
+        assertThat(http("POST", "/orders", huge).statusCode()).isEqualTo(413);
         assertThat(queryLong("SELECT COUNT(*) FROM orders")).isZero();
         assertThat(records("orders", r -> text(r.value()).contains(marker), 1, Duration.ofSeconds(2))).isEmpty();
     }
