@@ -93,6 +93,7 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         properties.put("http.port", String.valueOf(httpPort));
         // the contract's back-off (1 s, x2) shortened so a test waits 0.7 s rather than 7 s for three retries
         properties.put("retry.delay-ms", "100");
+        properties.put("retry.unknown-order.max-redeliveries", "3");
         properties.putAll(overrideProperties());
         return properties;
     }
