@@ -3,11 +3,13 @@ package org.orderevents.bench;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The real application ({@link BenchApp}, i.e. {@code org.orderevents.App}) in a child JVM, as a user runs it: the
@@ -73,11 +76,21 @@ final class AppRun implements AutoCloseable {
         return app;
     }
 
-    /** The benchmark's classpath less the test-only jars (JUnit, camel-test, as the fault tests' AppProcess does). */
-    private static String classpath() {
-        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.matches(".*(junit|camel-test|assertj|opentest4j|apiguardian).*"))
-                .collect(Collectors.joining(File.pathSeparator));
+    /**
+     * The benchmark's classpath less the test classes and test-only jars (as the fault tests' AppProcess does), plus a
+     * directory holding {@link BenchApp} alone: Camel main scans {@code org.orderevents} for route builders, and
+     * would find the benchmark's own (baseline B) in the test classes.
+     */
+    private static String classpath() throws IOException {
+        Path dir = Path.of("target", "bench", "app-classes");
+        Path target = dir.resolve(BenchApp.class.getName().replace('.', '/') + ".class");
+        Files.createDirectories(target.getParent());
+        try (InputStream in = BenchApp.class.getResourceAsStream(BenchApp.class.getSimpleName() + ".class")) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return Stream.concat(Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                        .filter(entry -> !entry.endsWith("test-classes") && !entry.matches(".*(junit|camel-test|assertj|opentest4j|apiguardian).*")),
+                Stream.of(dir.toAbsolutePath().toString())).collect(Collectors.joining(File.pathSeparator));
     }
 
     /** Milliseconds from spawning the JVM to Camel's "started" line. */

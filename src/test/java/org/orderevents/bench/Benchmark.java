@@ -314,17 +314,17 @@ public final class Benchmark {
 
     private String table(String database, Figures f) {
         StringBuilder out = new StringBuilder(String.format("%n%s: %,d events, median of %d run(s)%n", database, events, runs));
-        out.append(String.format("| %-90s | %15s | %13s |%n", "figure", "events/s", "vs baseline A"));
-        out.append(String.format("|%s|%s:|%s:|%n", "-".repeat(92), "-".repeat(16), "-".repeat(14)));
+        out.append(String.format("| %-90s | %23s | %13s |%n", "figure", "events/s", "vs baseline A"));
+        out.append(String.format("|%s|%s:|%s:|%n", "-".repeat(92), "-".repeat(24), "-".repeat(14)));
         double a = median(f.rates.get("baselineA"));
-        f.rates.forEach((name, values) -> out.append(String.format("| %-90s | %,15.0f | %13.2f |%n",
+        f.rates.forEach((name, values) -> out.append(String.format("| %-90s | %,23.0f | %13.3f |%n",
                 NAMES.getOrDefault(name, name), median(values), median(values) / a)));
-        out.append(String.format("| %-90s | %15s | %13s |%n", String.format("end-to-end latency p50 / p99 / max, ms, at %,d events/s for %d s",
+        out.append(String.format("| %-90s | %23s | %13s |%n", String.format("end-to-end latency p50 / p99 / max, ms, at %,d events/s for %d s",
                 latencyRate, latencySeconds), percentile(f.latency, 0.5) + " / " + percentile(f.latency, 0.99) + " / "
                 + f.latency[f.latency.length - 1], ""));
-        out.append(String.format("| %-90s | %15s | %13s |%n", "application peak heap / peak RSS, MB (all runs)",
+        out.append(String.format("| %-90s | %23s | %13s |%n", "application peak heap / peak RSS, MB (all runs)",
                 mb(f.heap) + " / " + mb(f.rss), ""));
-        out.append(String.format("| %-90s | %15s | %13s |%n", "application start-to-ready, ms (JVM spawn to Camel started, median)",
+        out.append(String.format("| %-90s | %23s | %13s |%n", "application start-to-ready, ms (JVM spawn to Camel started, median)",
                 median(f.ready.stream().map(Long::doubleValue).toList()).longValue(), ""));
         out.append("latency detail: ").append(f.latencyDetail).append('\n');
         return out.toString();
