@@ -1,0 +1,57 @@
+package org.orderevents.bench;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import org.orderevents.App;
+
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * The application as the benchmark starts it, in a JVM of its own: {@link App#main} unchanged, plus a report of the
+ * heap's peak on standard output ({@code BENCH-HEAP <bytes>} each time it grows by 1 MB or more).
+ * <p>
+ * The peak is taken from each garbage collection's "before" figures (the heap is fullest just before a collection),
+ * so it is exact, not sampled; the current usage at the time of each notification covers a peak with no collection
+ * behind it.
+ */
+public final class BenchApp {
+
+    private static final AtomicLong PEAK = new AtomicLong();
+    private static final AtomicLong REPORTED = new AtomicLong();
+
+    private BenchApp() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(pool -> pool.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ((NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
+                if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+                    Map<String, MemoryUsage> before = GarbageCollectionNotificationInfo
+                            .from((CompositeData) notification.getUserData()).getGcInfo().getMemoryUsageBeforeGc();
+                    peak(before.entrySet().stream().filter(e -> heapPools.contains(e.getKey()))
+                            .mapToLong(e -> e.getValue().getUsed()).sum());
+                }
+            }, null, null);
+        }
+        App.main(args);
+    }
+
+    private static void peak(long used) {
+        long peak = PEAK.accumulateAndGet(Math.max(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed()), Math::max);
+        long reported = REPORTED.get();
+        if (peak - reported >= (1 << 20) && REPORTED.compareAndSet(reported, peak)) {
+            System.out.println("BENCH-HEAP " + peak);
+        }
+    }
+}

@@ -1,0 +1,372 @@
+package org.orderevents.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.orderevents.kafka.EmbeddedKafka;
+import org.orderevents.kafka.TopicSetup;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark of issue 4: {@code mvn -Pbench} (README, "Benchmark"). On one embedded broker and one pre-loaded
+ * topic of {@code bench.events} order.created events, per database (H2 file, then PostgreSQL when it answers), it
+ * measures {@code bench.runs} times: baseline A, baseline B ({@link Baselines}), the application with one service's
+ * routes at a time, and with all routes; then once the end-to-end latency at a steady rate, all services running.
+ * Throughputs are the median of the runs.
+ * <p>
+ * Options (system properties): {@code bench.events} (100000), {@code bench.runs} (3), {@code bench.databases}
+ * (h2,postgresql), {@code bench.services} (email-service,inventory-service,analytics-service,order-service),
+ * {@code bench.latency.rate} (2000 events/s), {@code bench.latency.seconds} (30), {@code bench.app.xmx} (512m),
+ * {@code bench.postgres.url} (jdbc:postgresql://127.0.0.1:5432/test), {@code bench.postgres.user} (postgres).
+ * The application's output goes to {@code target/bench/<run>.log}.
+ */
+public final class Benchmark {
+
+    private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(30);
+    private static final String ALL = "all";
+
+    private final int events = Integer.getInteger("bench.events", 100_000);
+    private final int runs = Integer.getInteger("bench.runs", 3);
+    private final List<String> services = List.of(System.getProperty("bench.services",
+            "email-service,inventory-service,analytics-service,order-service").split(","));
+    private final int latencyRate = Integer.getInteger("bench.latency.rate", 2000);
+    private final int latencySeconds = Integer.getInteger("bench.latency.seconds", 30);
+    private final String xmx = System.getProperty("bench.app.xmx", "512m");
+    private final String postgresUrl = System.getProperty("bench.postgres.url", "jdbc:postgresql://127.0.0.1:5432/test");
+    private final String postgresUser = System.getProperty("bench.postgres.user", "postgres");
+
+    private final Path work;
+    private final Path logs = Path.of("target", "bench");
+    private final String brokers;
+    private final Cluster cluster;
+    private final List<OrderEvents.Event> preloaded;
+
+    /** What one database's runs gave: throughputs per figure (one per run), and the application's resources. */
+    private static final class Figures {
+        final Map<String, List<Double>> rates = new LinkedHashMap<>();
+        final List<Long> ready = new ArrayList<>();
+        long heap;
+        long rss;
+        long[] latency;
+        String latencyDetail = "";
+    }
+
+    private Benchmark(Path work, String brokers, Cluster cluster) {
+        this.work = work;
+        this.brokers = brokers;
+        this.cluster = cluster;
+        this.preloaded = OrderEvents.generate(events, 42);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path work = Files.createTempDirectory("order-events-bench-");
+        int status = 0;
+        try (EmbeddedKafka broker = EmbeddedKafka.start(work.resolve("kafka"), 0);
+             Cluster cluster = new Cluster(broker.bootstrapServers())) {
+            TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), Cluster.PARTITIONS, (short) 1);
+            new Benchmark(work, broker.bootstrapServers(), cluster).run();
+        } catch (Exception e) {
+            e.printStackTrace();
+            status = 1;
+        } finally {
+            delete(work);
+        }
+        System.exit(status); // the broker's and the clients' leftover threads
+    }
+
+    private void run() throws Exception {
+        Files.createDirectories(logs);
+        System.out.printf("order-events benchmark: %,d order.created events (%.0f bytes on average), %d partitions keyed by "
+                + "user_id, %d run(s), median reported; application JVM -Xmx%s; logs in %s%n", events,
+                OrderEvents.averageBytes(preloaded), Cluster.PARTITIONS, runs, xmx, logs.toAbsolutePath());
+        StringBuilder result = new StringBuilder("RESULT events=" + events + " runs=" + runs);
+        List<String> tables = new ArrayList<>();
+        for (String database : System.getProperty("bench.databases", "h2,postgresql").split(",")) {
+            if (database.equals("postgresql") && !BenchDatabase.reachable(postgresUrl, postgresUser)) {
+                System.out.println("PostgreSQL not reachable at " + postgresUrl + " (user " + postgresUser + "), skipped");
+                result.append(" postgresql=skipped");
+                continue;
+            }
+            Figures figures = measure(database);
+            tables.add(table(database, figures));
+            result.append(' ').append(resultLine(database, figures));
+        }
+        tables.forEach(System.out::println);
+        System.out.println(result);
+    }
+
+    private Figures measure(String database) throws Exception {
+        Figures figures = new Figures();
+        for (int run = 1; run <= runs; run++) {
+            String label = database + "-" + run;
+            prepareTopics();
+            record(figures, label, "baselineA", Baselines.plainConsumer(brokers, events));
+            Path dir = work.resolve(label + "-baselineB");
+            try (BenchDatabase db = freshDatabase(database, dir)) {
+                record(figures, label, "baselineB", Baselines.camelJdbcIdempotent(brokers, events, db));
+            } finally {
+                delete(dir);
+            }
+            for (String service : services) {
+                record(figures, label, service, appRun(database, label, service, figures));
+            }
+            record(figures, label, ALL, appRun(database, label, ALL, figures));
+        }
+        latencyRun(database, figures);
+        return figures;
+    }
+
+    private void record(Figures figures, String label, String name, double rate) {
+        figures.rates.computeIfAbsent(name, k -> new ArrayList<>()).add(rate);
+        System.out.printf("%s %s: %,.0f events/s%n", label, name, rate);
+    }
+
+    /** The pre-loaded topic as the runs need it: orders holds exactly the events, inventory nothing. */
+    private void prepareTopics() throws Exception {
+        if (cluster.end("inventory") != 0) {
+            cluster.recreate("inventory");
+        }
+        if (cluster.end("orders") != events) {
+            cluster.recreate("orders");
+            OrderEvents.publish(brokers, preloaded);
+        }
+    }
+
+    /**
+     * One run of the application on a fresh database and fresh groups, with one service's routes (plus the shared
+     * error handling) or all of them; returns the events/s until every group of the run has committed every event.
+     * With all routes, the run also waits for the services' own events: one inventory result and one status change
+     * per order.
+     */
+    private double appRun(String database, String label, String service, Figures figures) throws Exception {
+        prepareTopics();
+        cluster.deleteServiceGroups();
+        boolean all = service.equals(ALL);
+        List<String> groups = all ? List.copyOf(Cluster.GROUPS.keySet()) : List.of(service);
+        Map<String, Long> ends = all ? Map.of("orders", 2L * events, "inventory", (long) events) : Map.of();
+        long deadLetters = cluster.end("orders.dlq") + cluster.end("inventory.dlq");
+        String routes = all ? "file:routes/*.camel.yaml" : "file:routes/error-handling.camel.yaml,file:routes/" + service + ".camel.yaml";
+        Path dir = work.resolve(label + "-" + service);
+        try (BenchDatabase db = freshDatabase(database, dir)) {
+            db.prepareForApp();
+            double rate;
+            try (AppRun app = AppRun.start(appProperties(db, dir, routes), xmx, logs.resolve(label + "-" + service + ".log"))) {
+                rate = cluster.drain(app, groups, events, ends, DRAIN_TIMEOUT);
+                resources(figures, app);
+            }
+            System.out.println("  processed_events rows: " + processedCounts(db)
+                    + dlqNote(cluster.end("orders.dlq") + cluster.end("inventory.dlq") - deadLetters));
+            return rate;
+        } finally {
+            delete(dir);
+        }
+    }
+
+    /**
+     * All services, a producer at a steady {@code bench.latency.rate} for {@code bench.latency.seconds}, on empty
+     * topics. Latency of an event in a service = its {@code processed_events.processed_at} (the time the service
+     * claimed the event inside the transaction that commits its effect; only committed rows are visible) minus the
+     * record's timestamp (CreateTime, the producer's clock at send). Both clocks are this machine's; millisecond
+     * precision. The commit itself follows the claim by the rest of that one transaction.
+     */
+    private void latencyRun(String database, Figures figures) throws Exception {
+        cluster.recreate("orders");
+        cluster.recreate("inventory");
+        cluster.deleteServiceGroups();
+        String label = database + "-latency";
+        Path dir = work.resolve(label);
+        int total = latencyRate * latencySeconds;
+        try (BenchDatabase db = freshDatabase(database, dir)) {
+            db.prepareForApp();
+            long[] sent = new long[total];
+            Map<String, Integer> index = new HashMap<>();
+            double achieved;
+            try (AppRun app = AppRun.start(appProperties(db, dir, "file:routes/*.camel.yaml"), xmx, logs.resolve(label + ".log"))) {
+                cluster.awaitStable(Map.of("email-service", 1, "inventory-service", 1, "analytics-service", 1, "order-service", 2));
+                achieved = produceSteadily(total, sent, index);
+                cluster.drain(app, List.copyOf(Cluster.GROUPS.keySet()), total,
+                        Map.of("orders", 2L * total, "inventory", (long) total), DRAIN_TIMEOUT);
+                resources(figures, app);
+            }
+            Map<String, List<Long>> byService = new TreeMap<>();
+            try (HikariDataSource dataSource = db.open(); Connection connection = dataSource.getConnection();
+                 Statement statement = connection.createStatement();
+                 ResultSet rows = statement.executeQuery("SELECT processor_name, event_id, processed_at FROM processed_events")) {
+                while (rows.next()) {
+                    Integer i = index.get(rows.getString(2));
+                    if (i != null) {
+                        byService.computeIfAbsent(rows.getString(1), k -> new ArrayList<>()).add(rows.getTimestamp(3).getTime() - sent[i]);
+                    }
+                }
+            }
+            figures.latency = sorted(byService.values().stream().flatMap(List::stream).toList());
+            StringBuilder detail = new StringBuilder(String.format("%,d events at %,.0f events/s;", total, achieved));
+            byService.forEach((service, values) -> {
+                long[] s = sorted(values);
+                detail.append(String.format(" %s p50 %d / p99 %d ms (%d);", service, percentile(s, 0.5), percentile(s, 0.99), s.length));
+            });
+            figures.latencyDetail = detail.toString();
+            System.out.println(label + ": " + figures.latencyDetail);
+        } finally {
+            delete(dir);
+        }
+    }
+
+    /** Sends one new event every 1/rate s (paced on the clock, not slept per event); returns the rate achieved. */
+    private double produceSteadily(int total, long[] sent, Map<String, Integer> index) {
+        Random random = new Random(7);
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = OrderEvents.producer(brokers, 0)) {
+            for (int i = 0; i < total; i++) {
+                long wait = start + (long) (i * 1e9 / latencyRate) - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                OrderEvents.Event event = OrderEvents.next(random);
+                index.put(event.eventId(), i);
+                int k = i;
+                producer.send(OrderEvents.record(event), (metadata, e) -> {
+                    if (e == null) {
+                        sent[k] = metadata.timestamp();
+                    } else {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+            }
+            producer.flush();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("the steady producer failed: " + failure.get().getMessage(), failure.get());
+        }
+        return total / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static void resources(Figures figures, AppRun app) {
+        figures.ready.add(app.readyMillis());
+        figures.heap = Math.max(figures.heap, app.heapPeakBytes());
+        figures.rss = Math.max(figures.rss, app.rssPeakBytes());
+    }
+
+    /** A new PostgreSQL schema, or an H2 file database in the run's directory (deleted after the run). */
+    private BenchDatabase freshDatabase(String database, Path dir) throws Exception {
+        return database.equals("postgresql") ? BenchDatabase.postgres(postgresUrl, postgresUser) : BenchDatabase.h2(dir.resolve("db"));
+    }
+
+    private Map<String, String> appProperties(BenchDatabase db, Path dataDir, String routes) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return Map.of("kafka.brokers", brokers, "data.dir", dataDir.toAbsolutePath().toString(), "db.url", db.url,
+                    "db.user", db.user, "http.port", String.valueOf(socket.getLocalPort()),
+                    "camel.main.routes-include-pattern", routes);
+        }
+    }
+
+    /** Rows of processed_events per service after the run: each service must have done real work on every event. */
+    private static Map<String, Long> processedCounts(BenchDatabase db) throws Exception {
+        Map<String, Long> counts = new TreeMap<>();
+        try (HikariDataSource dataSource = db.open(); Connection connection = dataSource.getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT processor_name, COUNT(*) FROM processed_events GROUP BY processor_name")) {
+            while (rows.next()) {
+                counts.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        return counts;
+    }
+
+    private static String dlqNote(long deadLettered) {
+        return deadLettered == 0 ? "" : "; WARNING: " + deadLettered + " events dead-lettered during the run";
+    }
+
+    private static final Map<String, String> NAMES = new LinkedHashMap<>();
+
+    static {
+        NAMES.put("baselineA", "baseline A: kafka-clients, Jackson parse, commitSync per poll");
+        NAMES.put("baselineB", "baseline B: Camel kafka: + idempotent consumer, stock JdbcMessageIdRepository, HikariCP");
+        NAMES.put("email-service", "email-service alone (consumer + outbox sender)");
+        NAMES.put("inventory-service", "inventory-service alone (reserve + publish result)");
+        NAMES.put("analytics-service", "analytics-service alone (batch consumer)");
+        NAMES.put("order-service", "order-service alone (orders table)");
+        NAMES.put(ALL, "all routes together (4 groups, + inventory results and status changes)");
+    }
+
+    private String table(String database, Figures f) {
+        StringBuilder out = new StringBuilder(String.format("%n%s: %,d events, median of %d run(s)%n", database, events, runs));
+        out.append(String.format("| %-90s | %23s | %13s |%n", "figure", "events/s", "vs baseline A"));
+        out.append(String.format("|%s|%s:|%s:|%n", "-".repeat(92), "-".repeat(24), "-".repeat(14)));
+        double a = median(f.rates.get("baselineA"));
+        f.rates.forEach((name, values) -> out.append(String.format("| %-90s | %,23.0f | %13.3f |%n",
+                NAMES.getOrDefault(name, name), median(values), median(values) / a)));
+        out.append(String.format("| %-90s | %23s | %13s |%n", String.format("end-to-end latency p50 / p99 / max, ms, at %,d events/s for %d s",
+                latencyRate, latencySeconds), percentile(f.latency, 0.5) + " / " + percentile(f.latency, 0.99) + " / "
+                + f.latency[f.latency.length - 1], ""));
+        out.append(String.format("| %-90s | %23s | %13s |%n", "application peak heap / peak RSS, MB (all runs)",
+                mb(f.heap) + " / " + mb(f.rss), ""));
+        out.append(String.format("| %-90s | %23s | %13s |%n", "application start-to-ready, ms (JVM spawn to Camel started, median)",
+                median(f.ready.stream().map(Long::doubleValue).toList()).longValue(), ""));
+        out.append("latency detail: ").append(f.latencyDetail).append('\n');
+        return out.toString();
+    }
+
+    private static String resultLine(String database, Figures f) {
+        StringBuilder line = new StringBuilder(database);
+        f.rates.forEach((name, values) -> line.append(String.format(" %s=%.0f", name.replace("-service", ""), median(values))));
+        return line.append(String.format(" p50=%dms p99=%dms max=%dms heap=%dMB rss=%dMB ready=%dms", percentile(f.latency, 0.5),
+                percentile(f.latency, 0.99), f.latency[f.latency.length - 1], mb(f.heap), mb(f.rss),
+                median(f.ready.stream().map(Long::doubleValue).toList()).longValue())).toString();
+    }
+
+    private static Double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static long[] sorted(List<Long> values) {
+        long[] array = values.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(array);
+        return array;
+    }
+
+    private static long percentile(long[] sorted, double q) {
+        return sorted[Math.max(0, (int) Math.ceil(q * sorted.length) - 1)];
+    }
+
+    private static long mb(long bytes) {
+        return bytes / (1024 * 1024);
+    }
+
+    private static void delete(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
