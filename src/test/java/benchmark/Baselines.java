@@ -1,4 +1,4 @@
-package org.orderevents.bench;
+package benchmark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;

@@ -1,4 +1,4 @@
-package org.orderevents.bench;
+package benchmark;
 
 import java.io.BufferedReader;
 import java.io.File;

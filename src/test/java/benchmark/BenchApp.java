@@ -1,4 +1,4 @@
-package org.orderevents.bench;
+package benchmark;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import org.orderevents.App;

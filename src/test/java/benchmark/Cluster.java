@@ -1,4 +1,4 @@
-package org.orderevents.bench;
+package benchmark;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

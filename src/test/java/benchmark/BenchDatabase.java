@@ -1,4 +1,4 @@
-package org.orderevents.bench;
+package benchmark;
 
 import com.zaxxer.hikari.HikariDataSource;
 import org.orderevents.db.Database;
