@@ -21,10 +21,12 @@ import org.orderevents.deadletter.DeadLetters;
 import org.orderevents.email.EmailOutbox;
 import org.orderevents.email.OrderEmails;
 import org.orderevents.event.EventCodec;
-import org.orderevents.event.SkippedEvents;
 import org.orderevents.health.BrokerHealthCheck;
+import org.orderevents.health.ConsumerLagHealthCheck;
 import org.orderevents.health.DatabaseHealthCheck;
 import org.orderevents.inventory.StockReservation;
+import org.orderevents.metrics.EventMetrics;
+import org.orderevents.kafka.ConsumerLag;
 import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.KafkaClients;
 import org.orderevents.kafka.TopicSetup;
@@ -69,6 +71,14 @@ public class OrderEventsConfiguration implements CamelConfiguration {
     private String retention;
     @PropertyInject(value = "processed-events.purge-batch-size", defaultValue = "1000")
     private int purgeBatchSize;
+    @PropertyInject(value = "lag.interval-ms", defaultValue = "5000")
+    private long lagIntervalMs;
+    @PropertyInject(value = "health.lag.max-events", defaultValue = "10000")
+    private long maxLag;
+    @PropertyInject(value = "health.lag.max-duration-ms", defaultValue = "300000")
+    private long maxLagMs;
+    @PropertyInject(value = "health.stuck.duration-ms", defaultValue = "300000")
+    private long stuckMs;
 
     /** With manual commit allowed, this factory makes camel-kafka commit each record's offset after its exchange. */
     @BindToRegistry("kafkaManualCommitFactory")
@@ -98,29 +108,31 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         Database.migrate(dataSource);
 
         Registry registry = context.getRegistry();
-        registry.bind("countAttempts", DeadLetters.COUNT_ATTEMPTS);
-        SkippedEvents skipped = new SkippedEvents(context);
-        DeadLetters deadLetters = new DeadLetters(context.createProducerTemplate());
+        EventMetrics metrics = new EventMetrics(context);
+        context.getManagementStrategy().addEventNotifier(metrics);
+        registry.bind("eventMetrics", metrics);
+        registry.bind("countAttempts", metrics.countAttempts());
+        DeadLetters deadLetters = new DeadLetters(context.createProducerTemplate(), metrics);
         OrderBook orderBook = new OrderBook(dataSource);
         registry.bind("dataSource", dataSource);
         registry.bind("eventTransaction", new EventTransaction(dataSource));
         registry.bind("eventCodec", new EventCodec());
-        registry.bind("skippedEvents", skipped);
         registry.bind("deadLetters", deadLetters);
         registry.bind("httpProblems", new HttpProblems());
         registry.bind("adminToken", AdminToken.load(adminToken, Path.of(dataDir)));
-        registry.bind("deadLetterReplay", new DeadLetterReplay(context, context.createProducerTemplate()));
+        registry.bind("deadLetterReplay", new DeadLetterReplay(context, context.createProducerTemplate(), metrics));
         registry.bind("processedByEmailService", new ProcessedEvents(dataSource, "email-service"));
         registry.bind("processedByInventoryService", new ProcessedEvents(dataSource, "inventory-service"));
         registry.bind("processedByOrderService", new ProcessedEvents(dataSource, "order-service"));
         registry.bind("orderEmails", new OrderEmails(emailFrom, recipientDomain));
-        registry.bind("emailOutbox", new EmailOutbox(dataSource));
+        EmailOutbox outbox = new EmailOutbox(dataSource);
+        registry.bind("emailOutbox", outbox);
         registry.bind("retention", new Retention(dataSource, isoDuration("processed-events.retention", retention), purgeBatchSize));
         registry.bind("stockReservation", new StockReservation(dataSource));
         registry.bind("orderBook", orderBook);
         registry.bind("orderIntake", new OrderIntake(orderBook));
         registry.bind("orderTotals", new OrderTotals(dataSource,
-                new ProcessedEvents(dataSource, "analytics-service"), deadLetters, skipped));
+                new ProcessedEvents(dataSource, "analytics-service"), deadLetters, metrics));
 
         // readiness checks beside Camel's own (context, routes, consumers) on /observe/health
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
@@ -131,6 +143,16 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         DatabaseHealthCheck database = new DatabaseHealthCheck(dataSource, dbUrl);
         database.setCamelContext(context);
         health.register(database);
+        ConsumerLag lag = new ConsumerLag(context, lagIntervalMs, maxLag, maxLagMs, stuckMs);
+        context.addService(lag);
+        health.register(ConsumerLagHealthCheck.lag(lag));
+        health.register(ConsumerLagHealthCheck.progress(lag));
+        // read at each scrape (the meter registry exists once camel-main has configured metrics, at start-up)
+        context.addStartupListener((camel, alreadyStarted) -> {
+            if (!alreadyStarted) {
+                metrics.gauge("order_events_email_outbox_size", "E-mails in the outbox not sent yet", outbox::size);
+            }
+        });
     }
 
     /** A wrong value fails the start, naming the key, rather than the first purge an hour later. */

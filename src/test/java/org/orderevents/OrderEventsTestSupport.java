@@ -250,6 +250,28 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * The sum of a metric's samples on GET /observe/metrics whose labels include the given ones (name, value, ...);
+     * NaN when there is none.
+     */
+    protected double metric(String name, String... labels) throws IOException, InterruptedException {
+        double sum = Double.NaN;
+        for (String line : http("GET", "/observe/metrics", null).body().split("\n")) {
+            if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+                continue;
+            }
+            boolean match = true;
+            for (int i = 0; i < labels.length; i += 2) {
+                match &= line.contains(labels[i] + "=\"" + labels[i + 1] + "\"");
+            }
+            if (match) {
+                double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                sum = Double.isNaN(sum) ? value : sum + value;
+            }
+        }
+        return sum;
+    }
+
     protected static JsonNode json(String body) throws IOException {
         return Json.MAPPER.readTree(body);
     }

@@ -9,7 +9,7 @@ import org.orderevents.event.EventCodec;
 import org.orderevents.event.InvalidEventException;
 import org.orderevents.event.Json;
 import org.orderevents.event.OrderCreated;
-import org.orderevents.event.SkippedEvents;
+import org.orderevents.metrics.EventMetrics;
 
 import javax.sql.DataSource;
 import java.math.BigDecimal;
@@ -35,13 +35,13 @@ public class OrderTotals {
     private final DataSource dataSource;
     private final ProcessedEvents processed;
     private final DeadLetters deadLetters;
-    private final SkippedEvents skipped;
+    private final EventMetrics metrics;
 
-    public OrderTotals(DataSource dataSource, ProcessedEvents processed, DeadLetters deadLetters, SkippedEvents skipped) {
+    public OrderTotals(DataSource dataSource, ProcessedEvents processed, DeadLetters deadLetters, EventMetrics metrics) {
         this.dataSource = dataSource;
         this.processed = processed;
         this.deadLetters = deadLetters;
-        this.skipped = skipped;
+        this.metrics = metrics;
     }
 
     /** Route step: the body is the poll's batch, a list of exchanges of one record each. */
@@ -65,12 +65,14 @@ public class OrderTotals {
                 invalid.put(record, e);
             }
         }
+        String service = EventMetrics.service(batch);
         int duplicates = created.isEmpty() ? 0 : apply(created, ids);
         for (Map.Entry<Exchange, InvalidEventException> bad : invalid.entrySet()) {
-            deadLetters.send(bad.getKey().getMessage(), bad.getValue(), 1, DeadLetters.groupOf(batch), batch.getFromRouteId());
+            deadLetters.send(bad.getKey().getMessage(), bad.getValue(), 1, service, batch.getFromRouteId());
         }
-        skipped.count(batch.getFromRouteId(), "unhandled", unhandled);
-        skipped.count(batch.getFromRouteId(), "duplicate", duplicates);
+        metrics.processed(service, created.size() - duplicates);
+        metrics.skipped(service, "unhandled", unhandled);
+        metrics.skipped(service, "duplicate", duplicates);
         BatchOffsets.commit(records);
     }
 

@@ -3,6 +3,7 @@ package org.orderevents.db;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
+import org.orderevents.metrics.EventMetrics;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -43,7 +44,12 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
     @Override
     public boolean add(Exchange exchange, String eventId) {
         Connection connection = EventTransaction.connection(exchange);
-        return connection != null ? claim(connection, eventId) : add(eventId);
+        boolean claimed = connection != null ? claim(connection, eventId) : add(eventId);
+        if (!claimed) {
+            // the idempotent consumer itself leaves no mark on a skipped duplicate
+            exchange.setProperty(EventMetrics.DUPLICATE, true);
+        }
+        return claimed;
     }
 
     @Override

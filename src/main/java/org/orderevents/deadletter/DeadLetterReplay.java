@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
+import org.orderevents.metrics.EventMetrics;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.Fields;
@@ -59,8 +60,10 @@ public class DeadLetterReplay {
 
     private final CamelContext context;
     private final ProducerTemplate producer;
+    private final EventMetrics metrics;
 
-    public DeadLetterReplay(CamelContext context, ProducerTemplate producer) {
+    public DeadLetterReplay(CamelContext context, ProducerTemplate producer, EventMetrics metrics) {
+        this.metrics = metrics;
         this.context = context;
         this.producer = producer;
     }
@@ -145,6 +148,7 @@ public class DeadLetterReplay {
         if (sent.getException() != null) {
             throw sent.getException();
         }
+        metrics.replayed(original);
         return true;
     }
 

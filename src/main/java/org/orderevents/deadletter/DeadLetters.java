@@ -2,11 +2,10 @@ package org.orderevents.deadletter;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.KafkaEndpoint;
 import org.orderevents.kafka.BatchOffsets;
+import org.orderevents.metrics.EventMetrics;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -25,19 +24,12 @@ public class DeadLetters {
 
     public static final String SUFFIX = ".dlq";
 
-    private static final String ATTEMPTS = "orderEvents.attempts";
-
-    /**
-     * The dead letter channel's on-redelivery processor: remembers the attempt count, because Camel removes its
-     * redelivery headers before the exchange reaches the dead letter endpoint.
-     */
-    public static final Processor COUNT_ATTEMPTS = exchange -> exchange.setProperty(ATTEMPTS,
-            1 + exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
-
     private final ProducerTemplate producer;
+    private final EventMetrics metrics;
 
-    public DeadLetters(ProducerTemplate producer) {
+    public DeadLetters(ProducerTemplate producer, EventMetrics metrics) {
         this.producer = producer;
+        this.metrics = metrics;
     }
 
     /** Dead letter channel endpoint: the failed exchange carries the original message (or a batch of them). */
@@ -46,18 +38,18 @@ public class DeadLetters {
         if (cause == null) {
             cause = failed.getException();
         }
-        int attempts = failed.getProperty(ATTEMPTS, 1, Integer.class);
+        int attempts = EventMetrics.attempts(failed);
         Object body = failed.getMessage().getBody();
         if (body instanceof List<?> batch) {
             for (Object record : batch) {
                 if (record instanceof Exchange exchange) {
-                    send(exchange.getMessage(), cause, attempts, groupOf(failed), failed.getFromRouteId());
+                    send(exchange.getMessage(), cause, attempts, EventMetrics.service(failed), failed.getFromRouteId());
                 }
             }
             // a batch consumer commits its own offsets, and a batch that ended here never reached that commit
             BatchOffsets.commit(batch);
         } else {
-            send(failed.getMessage(), cause, attempts, groupOf(failed), failed.getFromRouteId());
+            send(failed.getMessage(), cause, attempts, EventMetrics.service(failed), failed.getFromRouteId());
         }
     }
 
@@ -91,11 +83,7 @@ public class DeadLetters {
         if (result.getException() != null) {
             throw result.getException();
         }
-    }
-
-    /** The consumer group of the route the exchange came from. */
-    public static String groupOf(Exchange exchange) {
-        return exchange.getFromEndpoint() instanceof KafkaEndpoint kafka ? kafka.getConfiguration().getGroupId() : "";
+        metrics.deadLettered(group, topic + SUFFIX);
     }
 
     private static String stackTrace(Throwable cause) {

@@ -77,6 +77,17 @@ public class EmailOutbox {
         return eventIds;
     }
 
+    /** The e-mails not sent yet (gauge {@code order_events_email_outbox_size}); NaN while the database is unreachable. */
+    public double size() {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL");
+             ResultSet rows = count.executeQuery()) {
+            return rows.next() ? rows.getLong(1) : 0;
+        } catch (SQLException e) {
+            return Double.NaN;
+        }
+    }
+
     /**
      * Marks the e-mail sent, in the exchange's transaction; false if it already is. The UPDATE locks the row: another
      * instance sending the same row waits for this transaction, then matches nothing and skips it.

@@ -1,0 +1,71 @@
+package org.orderevents.health;
+
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.orderevents.kafka.ConsumerLag;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Two checks on the readings of {@link ConsumerLag}:
+ * <ul>
+ *   <li>{@code consumer-lag} (readiness): DOWN while a group's lag has stayed over {@code health.lag.max-events} for
+ *       {@code health.lag.max-duration-ms}. Restarting would not help, so it is not a liveness check.</li>
+ *   <li>{@code consumer-progress} (liveness and readiness): DOWN while a partition has lag and its committed offset
+ *       has not moved for {@code health.stuck.duration-ms}: a hung consumer, which a restart may cure.</li>
+ * </ul>
+ * While the lag cannot be read (broker unreachable), both say UNKNOWN with the reason, and the broker check is DOWN.
+ */
+public class ConsumerLagHealthCheck extends AbstractHealthCheck {
+
+    private final ConsumerLag lag;
+    private final boolean progress;
+
+    private ConsumerLagHealthCheck(String id, ConsumerLag lag, boolean progress) {
+        super("order-events", id);
+        this.lag = lag;
+        this.progress = progress;
+    }
+
+    public static ConsumerLagHealthCheck lag(ConsumerLag lag) {
+        return new ConsumerLagHealthCheck("consumer-lag", lag, false);
+    }
+
+    public static ConsumerLagHealthCheck progress(ConsumerLag lag) {
+        return new ConsumerLagHealthCheck("consumer-progress", lag, true);
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return progress;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        if (lag.readAtMillis() > 0) {
+            builder.detail("read.at", Instant.ofEpochMilli(lag.readAtMillis()).toString());
+        }
+        if (lag.error() != null) {
+            builder.unknown().message("consumer lag not readable: " + lag.error());
+            return;
+        }
+        if (progress) {
+            Map<ConsumerLag.Partition, Long> stuck = lag.stuck();
+            stuck.forEach((partition, events) -> builder.detail("stuck." + partition, events));
+            if (stuck.isEmpty()) {
+                builder.up();
+            } else {
+                builder.down().message("no progress for " + lag.stuckMillis() + " ms with events waiting: " + stuck);
+            }
+        } else {
+            lag.lagByGroup().forEach((group, events) -> builder.detail("lag." + group, events));
+            Map<String, Long> lagging = lag.lagging();
+            if (lagging.isEmpty()) {
+                builder.up();
+            } else {
+                builder.down().message("lag over " + lag.maxLag() + " events for " + lag.maxLagMillis() + " ms: " + lagging);
+            }
+        }
+    }
+}

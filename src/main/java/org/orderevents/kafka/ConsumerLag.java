@@ -1,0 +1,288 @@
+package org.orderevents.kafka;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.support.service.ServiceSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Consumer lag, which Camel does not report: every {@code lag.interval-ms} it reads, with an admin client, the committed
+ * offset of each consumer group of the application's Kafka routes and the end offset of each partition they read.
+ * <ul>
+ *   <li>gauge {@code order_events_consumer_lag{group, topic, partition}}: end offset minus committed offset</li>
+ *   <li>{@link #lagging()}: the groups whose lag has stayed over {@code health.lag.max-events} for
+ *       {@code health.lag.max-duration-ms}</li>
+ *   <li>{@link #stuck()}: the partitions that have lag and whose committed offset has not moved for
+ *       {@code health.stuck.duration-ms} (a consumer that hangs, or keeps failing on one event)</li>
+ * </ul>
+ * The lag is the group's, whichever instance reads it: every instance of a group reports the same figures.
+ */
+public class ConsumerLag extends ServiceSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerLag.class);
+    private static final int TIMEOUT_MS = 5_000;
+
+    /** One partition of a topic that a group reads. */
+    public record Partition(String group, String topic, int partition) implements Comparable<Partition> {
+        @Override
+        public int compareTo(Partition other) {
+            return toString().compareTo(other.toString());
+        }
+
+        @Override
+        public String toString() {
+            return group + ":" + topic + "-" + partition;
+        }
+    }
+
+    /** What one reading found for a partition. */
+    public record Reading(long committed, long end) {
+        public long lag() {
+            return Math.max(0, end - committed);
+        }
+    }
+
+    /** How long a partition has been in its state: its committed offset since when it last moved. */
+    private record Progress(long committed, long sinceMillis) {
+    }
+
+    private final CamelContext context;
+    private final long intervalMs;
+    private final long maxLag;
+    private final long maxLagMillis;
+    private final long stuckMillis;
+
+    private final Map<Partition, Reading> readings = new ConcurrentHashMap<>();
+    private final Map<String, Long> overSince = new ConcurrentHashMap<>();
+    private final Map<Partition, Progress> progress = new ConcurrentHashMap<>();
+    private volatile long readAtMillis;
+    private volatile String error;
+    private MeterRegistry meters;
+    private Admin admin;
+    private ScheduledExecutorService timer;
+
+    public ConsumerLag(CamelContext context, long intervalMs, long maxLag, long maxLagMillis, long stuckMillis) {
+        this.context = context;
+        this.intervalMs = intervalMs;
+        this.maxLag = maxLag;
+        this.maxLagMillis = maxLagMillis;
+        this.stuckMillis = stuckMillis;
+    }
+
+    @Override
+    protected void doStart() {
+        timer = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "consumer-lag");
+        timer.scheduleWithFixedDelay(this::read, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void doStop() {
+        if (timer != null) {
+            context.getExecutorServiceManager().shutdownNow(timer);
+            timer = null;
+        }
+        if (admin != null) {
+            admin.close();
+            admin = null;
+        }
+    }
+
+    /** The groups of the application's Kafka consumer routes, with the topics each reads. */
+    public Map<String, Set<String>> groups() {
+        Map<String, Set<String>> groups = new TreeMap<>();
+        for (Route route : context.getRoutes()) {
+            if (route.getEndpoint() instanceof KafkaEndpoint kafka && kafka.getConfiguration().getGroupId() != null) {
+                for (String topic : kafka.getConfiguration().getTopic().split(",")) {
+                    groups.computeIfAbsent(kafka.getConfiguration().getGroupId(), g -> new TreeSet<>()).add(topic.trim());
+                }
+            }
+        }
+        return groups;
+    }
+
+    private void read() {
+        try {
+            update(readAll(), System.currentTimeMillis());
+            error = null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            String message = e.getCause() != null ? e.getCause().toString() : e.toString();
+            if (error == null) {
+                LOG.warn("Cannot read the consumer lag: {}", message);
+            }
+            error = message;
+        }
+    }
+
+    private Map<Partition, Reading> readAll() throws Exception {
+        Map<String, Set<String>> groups = groups();
+        Set<String> topics = new TreeSet<>();
+        groups.values().forEach(topics::addAll);
+        if (topics.isEmpty()) {
+            return Map.of();
+        }
+        Admin client = admin();
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (TopicDescription topic : client.describeTopics(topics).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).values()) {
+            topic.partitions().forEach(p -> partitions.add(new TopicPartition(topic.name(), p.partition())));
+        }
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+        partitions.forEach(p -> {
+            latest.put(p, OffsetSpec.latest());
+            earliest.put(p, OffsetSpec.earliest());
+        });
+        Map<TopicPartition, ListOffsetsResultInfo> ends = client.listOffsets(latest).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        Map<TopicPartition, ListOffsetsResultInfo> starts = null;
+        Map<Partition, Reading> found = new HashMap<>();
+        for (Map.Entry<String, Set<String>> group : groups.entrySet()) {
+            Map<TopicPartition, OffsetAndMetadata> committed = client.listConsumerGroupOffsets(group.getKey())
+                    .partitionsToOffsetAndMetadata().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            for (TopicPartition partition : partitions) {
+                if (!group.getValue().contains(partition.topic())) {
+                    continue;
+                }
+                OffsetAndMetadata offset = committed.get(partition);
+                long position;
+                if (offset != null) {
+                    position = offset.offset();
+                } else {
+                    // nothing committed yet: the group starts at the earliest offset kept (auto-offset-reset=earliest)
+                    if (starts == null) {
+                        starts = client.listOffsets(earliest).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                    }
+                    position = starts.get(partition).offset();
+                }
+                found.put(new Partition(group.getKey(), partition.topic(), partition.partition()),
+                        new Reading(position, ends.get(partition).offset()));
+            }
+        }
+        return found;
+    }
+
+    /** Takes a reading made at {@code nowMillis}: the gauges, and how long each group and partition has been behind. */
+    void update(Map<Partition, Reading> found, long nowMillis) {
+        if (meters == null) {
+            meters = context.getRegistry().findSingleByType(MeterRegistry.class);
+        }
+        Map<String, Long> lagOfGroup = new HashMap<>();
+        for (Map.Entry<Partition, Reading> entry : found.entrySet()) {
+            Partition partition = entry.getKey();
+            Reading reading = entry.getValue();
+            if (readings.put(partition, reading) == null && meters != null) {
+                Gauge.builder("order_events_consumer_lag", readings, all -> all.get(partition).lag())
+                        .description("Events of the partition the consumer group has not committed yet")
+                        .tags("group", partition.group(), "topic", partition.topic(), "partition", String.valueOf(partition.partition()))
+                        .register(meters);
+            }
+            lagOfGroup.merge(partition.group(), reading.lag(), Long::sum);
+            Progress before = progress.get(partition);
+            if (reading.lag() == 0 || before == null || before.committed() != reading.committed()) {
+                progress.put(partition, new Progress(reading.committed(), nowMillis));
+            }
+        }
+        lagOfGroup.forEach((group, lag) -> {
+            if (lag > maxLag) {
+                overSince.putIfAbsent(group, nowMillis);
+            } else {
+                overSince.remove(group);
+            }
+        });
+        readAtMillis = nowMillis;
+    }
+
+    /** Each group's lag now (sum over its partitions). */
+    public Map<String, Long> lagByGroup() {
+        Map<String, Long> lag = new TreeMap<>();
+        readings.forEach((partition, reading) -> lag.merge(partition.group(), reading.lag(), Long::sum));
+        return lag;
+    }
+
+    /** Group → lag, for the groups over the threshold for longer than allowed. */
+    public Map<String, Long> lagging() {
+        return lagging(readAtMillis);
+    }
+
+    Map<String, Long> lagging(long nowMillis) {
+        Map<String, Long> lag = lagByGroup();
+        Map<String, Long> lagging = new TreeMap<>();
+        overSince.forEach((group, since) -> {
+            if (nowMillis - since >= maxLagMillis) {
+                lagging.put(group, lag.getOrDefault(group, 0L));
+            }
+        });
+        return lagging;
+    }
+
+    /** Partition → lag, for the partitions with lag whose committed offset has not moved for longer than allowed. */
+    public Map<Partition, Long> stuck() {
+        return stuck(readAtMillis);
+    }
+
+    Map<Partition, Long> stuck(long nowMillis) {
+        Map<Partition, Long> stuck = new TreeMap<>();
+        progress.forEach((partition, state) -> {
+            Reading reading = readings.get(partition);
+            if (reading != null && reading.lag() > 0 && nowMillis - state.sinceMillis() >= stuckMillis) {
+                stuck.put(partition, reading.lag());
+            }
+        });
+        return stuck;
+    }
+
+    /** When the last good reading was made (0: none yet). */
+    public long readAtMillis() {
+        return readAtMillis;
+    }
+
+    /** Why the last reading failed; null when it did not. */
+    public String error() {
+        return error;
+    }
+
+    public long maxLag() {
+        return maxLag;
+    }
+
+    public long maxLagMillis() {
+        return maxLagMillis;
+    }
+
+    public long stuckMillis() {
+        return stuckMillis;
+    }
+
+    private Admin admin() {
+        if (admin == null) {
+            Map<String, Object> config = KafkaClients.adminProperties(context);
+            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
+            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
+            config.put(AdminClientConfig.CLIENT_ID_CONFIG, "order-events-lag");
+            admin = Admin.create(config);
+        }
+        return admin;
+    }
+}

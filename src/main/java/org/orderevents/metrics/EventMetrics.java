@@ -1,0 +1,131 @@
+package org.orderevents.metrics;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.CamelEvent.ExchangeCompletedEvent;
+import org.apache.camel.support.EventNotifierSupport;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The services' counters on /observe/metrics, beside Camel's own per-route figures (exchanges, failures, processing
+ * time). {@code service} is the consumer group of the route the event came from:
+ * <ul>
+ *   <li>{@code order_events_processed_total{service}}: events whose effect committed</li>
+ *   <li>{@code order_events_skipped_total{service, reason}}: {@code duplicate} (already processed) or
+ *       {@code unhandled} (an event type the service does not act on)</li>
+ *   <li>{@code order_events_dead_lettered_total{service, topic}}: events written to a dead-letter topic</li>
+ *   <li>{@code order_events_retries_total{service}}: redelivery attempts of the dead letter channel</li>
+ *   <li>{@code order_events_replayed_total{topic}}: dead letters sent back by POST /dlq/replay</li>
+ * </ul>
+ * A per-event route is counted when its exchange completes (this class is an event notifier); a batch route counts its
+ * own events, as it alone knows each one's outcome.
+ */
+public class EventMetrics extends EventNotifierSupport {
+
+    /** Exchange property: the idempotent repository found the event already processed. */
+    public static final String DUPLICATE = "orderEvents.duplicate";
+    private static final String UNHANDLED = "orderEvents.unhandled";
+    private static final String ATTEMPTS = "orderEvents.attempts";
+
+    private final CamelContext context;
+    private volatile MeterRegistry registry;
+
+    public EventMetrics(CamelContext context) {
+        this.context = context;
+    }
+
+    /** Route step for an event type the service does not handle: skipped and counted, not dead-lettered. */
+    public void unhandled(Exchange exchange) {
+        exchange.setProperty(UNHANDLED, true);
+        skipped(service(exchange), "unhandled", 1);
+    }
+
+    public void processed(String service, int events) {
+        if (events > 0) {
+            registry().counter("order_events_processed", "service", service).increment(events);
+        }
+    }
+
+    public void skipped(String service, String reason, int events) {
+        if (events > 0) {
+            registry().counter("order_events_skipped", "service", service, "reason", reason).increment(events);
+        }
+    }
+
+    public void deadLettered(String service, String topic) {
+        registry().counter("order_events_dead_lettered", "service", service, "topic", topic).increment();
+    }
+
+    public void replayed(String topic) {
+        registry().counter("order_events_replayed", "topic", topic).increment();
+    }
+
+    /** A gauge read at each scrape. */
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry());
+    }
+
+    /**
+     * The dead letter channel's on-redelivery processor: counts the retry, and remembers the attempt count for the
+     * dead letter, because Camel removes its redelivery headers before the exchange reaches the dead letter endpoint.
+     */
+    public Processor countAttempts() {
+        return exchange -> {
+            exchange.setProperty(ATTEMPTS, 1 + exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
+            registry().counter("order_events_retries", "service", service(exchange)).increment();
+        };
+    }
+
+    /** Attempts made on a failed exchange: 1 plus its retries. */
+    public static int attempts(Exchange failed) {
+        return failed.getProperty(ATTEMPTS, 1, Integer.class);
+    }
+
+    /** The consumer group of the route the exchange came from; the route id where it came from elsewhere. */
+    public static String service(Exchange exchange) {
+        return exchange.getFromEndpoint() instanceof KafkaEndpoint kafka ? kafka.getConfiguration().getGroupId()
+                : String.valueOf(exchange.getFromRouteId());
+    }
+
+    @Override
+    public boolean isEnabled(CamelEvent event) {
+        return event instanceof ExchangeCompletedEvent;
+    }
+
+    @Override
+    public void notify(CamelEvent event) {
+        Exchange exchange = ((ExchangeCompletedEvent) event).getExchange();
+        // only the exchanges of consumer routes (a producer's exchange has a Kafka endpoint too, but no route)
+        if (exchange.getFromRouteId() == null || !(exchange.getFromEndpoint() instanceof KafkaEndpoint kafka)
+                || kafka.getConfiguration().getGroupId() == null || kafka.getConfiguration().isBatching()
+                || exchange.getMessage().getBody() instanceof List) {
+            return;
+        }
+        if (exchange.isFailed() || exchange.getProperty(Exchange.EXCEPTION_CAUGHT) != null
+                || exchange.getProperty(UNHANDLED) != null) {
+            // failed: polled again; dead-lettered or unhandled: counted where that happened
+            return;
+        }
+        if (exchange.getProperty(DUPLICATE) != null) {
+            skipped(kafka.getConfiguration().getGroupId(), "duplicate", 1);
+        } else {
+            processed(kafka.getConfiguration().getGroupId(), 1);
+        }
+    }
+
+    private MeterRegistry registry() {
+        if (registry == null) {
+            MeterRegistry found = context.getRegistry().findSingleByType(MeterRegistry.class);
+            registry = found != null ? found : Metrics.globalRegistry;
+        }
+        return registry;
+    }
+}
