@@ -5,9 +5,6 @@ import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 import org.orderevents.fault.Poll;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -78,10 +75,8 @@ class ObservabilityTest extends OrderEventsTestSupport {
         assertThat(metric("order_events_retries_total", "service", "order-service")).isEqualTo(3);
         assertThat(metric("order_events_dead_lettered_total", "service", "order-service", "topic", "inventory.dlq")).isEqualTo(1);
 
-        HttpResponse<String> replayed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://localhost:" + httpPort + "/dlq/replay")).header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"topic\":\"inventory.dlq\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> replayed = http("POST", "/dlq/replay", "{\"topic\":\"inventory.dlq\"}",
+                Map.of("Authorization", "Bearer " + TOKEN));
         assertThat(replayed.statusCode()).as(replayed.body()).isEqualTo(200);
         assertThat(metric("order_events_replayed_total", "topic", "inventory")).isEqualTo(json(replayed.body()).get("replayed").asDouble());
     }

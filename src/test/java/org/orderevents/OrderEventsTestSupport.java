@@ -244,8 +244,15 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
 
 
     protected HttpResponse<String> http(String method, String path, String body) throws IOException, InterruptedException {
+        return http(method, path, body, Map.of());
+    }
+
+    /** A JSON request to the application, with extra headers (an Authorization header, say). */
+    protected HttpResponse<String> http(String method, String path, String body, Map<String, String> headers)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json");
+        headers.forEach(request::header);
         request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }

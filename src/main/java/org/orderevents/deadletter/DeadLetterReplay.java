@@ -137,7 +137,8 @@ public class DeadLetterReplay {
             Message record = exchange.getMessage();
             for (Header header : letter.headers()) {
                 if (!header.key().startsWith("dlq.")) {
-                    record.setHeader(header.key(), header.value());
+                    // as text, like every header the application reads: the tracer continues the trace of a text traceparent
+                    record.setHeader(header.key(), text(header.value()));
                 }
             }
             record.setHeader(KafkaConstants.KEY, letter.key());
