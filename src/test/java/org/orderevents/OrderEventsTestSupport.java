@@ -147,6 +147,15 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         return eventId;
     }
 
+    /** Sends the record of an event again, key, headers and value unchanged: what a consumer sees after a crash. */
+    protected void resend(String topic, String eventId) {
+        ConsumerRecord<byte[], byte[]> record = records(topic, r -> r.value() != null && text(r.value()).contains(eventId), 1, Duration.ofSeconds(30))
+                .stream().findFirst().orElseThrow(() -> new AssertionError("no record of event " + eventId + " on " + topic));
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        record.headers().forEach(h -> headers.put(h.key(), text(h.value())));
+        send(topic, record.key() == null ? null : text(record.key()), text(record.value()), headers);
+    }
+
     protected static Map<String, Object> orderCreated(String orderId, String userId, String productId, int quantity, String price) {
         return Map.of("order_id", orderId, "user_id", userId, "status", "pending", "created_at", Instant.now().toString(),
                 "total", new java.math.BigDecimal(price).multiply(java.math.BigDecimal.valueOf(quantity)),
@@ -180,6 +189,13 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
     /** The dead letters of a topic whose value contains the marker (an id the test put in the event). */
     protected List<ConsumerRecord<byte[], byte[]>> deadLetters(String topic, String marker, int count) {
         return records(topic + ".dlq", r -> r.value() != null && text(r.value()).contains(marker), count, Duration.ofSeconds(30));
+    }
+
+    /** The dead letter that the group wrote for the event whose value contains the marker; fails after 30 s. */
+    protected ConsumerRecord<byte[], byte[]> deadLetter(String topic, String marker, String group) {
+        return records(topic + ".dlq", r -> r.value() != null && text(r.value()).contains(marker)
+                && group.equals(header(r, "dlq.consumer.group")), 1, Duration.ofSeconds(30)).stream().findFirst()
+                .orElseThrow(() -> new AssertionError("no dead letter of " + group + " on " + topic + ".dlq for " + marker));
     }
 
     protected static String header(ConsumerRecord<byte[], byte[]> record, String name) {

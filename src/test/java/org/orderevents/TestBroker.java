@@ -13,17 +13,32 @@ import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.TopicSetup;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** One real Kafka broker per test JVM, on free ports in a temporary directory, with the contract's topics. */
 public final class TestBroker {
 
-    public static final List<String> GROUPS = List.of("email-service", "inventory-service", "analytics-service", "order-service");
+    /**
+     * The consumer groups of the routes in {@code routes/}, each with the topics its routes read and its number of
+     * routes (its members when one instance runs): a new service's group is found without changing the test kit.
+     */
+    public static final Map<String, Group> GROUPS = RouteGroups.read(Path.of("routes"));
+
+    /** The groups whose routes read the topic. */
+    public static List<String> groupsReading(String topic) {
+        return GROUPS.entrySet().stream().filter(group -> group.getValue().topics().contains(topic)).map(Map.Entry::getKey).toList();
+    }
+
+    /** A consumer group of the application's routes. */
+    public record Group(Set<String> topics, int members) {
+    }
 
     private static EmbeddedKafka broker;
 
@@ -43,16 +58,12 @@ public final class TestBroker {
         return broker.bootstrapServers();
     }
 
-    /** Members per group when one instance runs: order-service has a route on orders and one on inventory. */
-    private static final Map<String, Integer> MEMBERS = Map.of("email-service", 1, "inventory-service", 1,
-            "analytics-service", 1, "order-service", 2);
-
     /** Waits until every service's group is stable with all its members (rebalances done). */
     public static void awaitGroupsStable(String brokers) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
             Poll.until("every consumer group stable with all its members", Duration.ofSeconds(60), () -> {
-                for (ConsumerGroupDescription group : admin.describeConsumerGroups(GROUPS).all().get(10, TimeUnit.SECONDS).values()) {
-                    if (group.state() != ConsumerGroupState.STABLE || group.members().size() != MEMBERS.get(group.groupId())
+                for (ConsumerGroupDescription group : admin.describeConsumerGroups(GROUPS.keySet()).all().get(10, TimeUnit.SECONDS).values()) {
+                    if (group.state() != ConsumerGroupState.STABLE || group.members().size() != GROUPS.get(group.groupId()).members()
                             || group.members().stream().anyMatch(m -> m.assignment().topicPartitions().isEmpty())) {
                         return false;
                     }
@@ -69,15 +80,19 @@ public final class TestBroker {
     public static void moveGroupsToEnd() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (String topic : List.of("orders", "inventory")) {
-                for (int partition = 0; partition < 3; partition++) {
-                    latest.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+            for (Group group : GROUPS.values()) {
+                for (String topic : group.topics()) {
+                    for (int partition = 0; partition < 3; partition++) {
+                        latest.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+                    }
                 }
             }
-            Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
+            Map<TopicPartition, OffsetAndMetadata> allEnds = new HashMap<>();
             admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
-                    .forEach((partition, info) -> ends.put(partition, new OffsetAndMetadata(info.offset())));
-            for (String group : GROUPS) {
+                    .forEach((partition, info) -> allEnds.put(partition, new OffsetAndMetadata(info.offset())));
+            for (String group : GROUPS.keySet()) {
+                Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>(allEnds);
+                ends.keySet().removeIf(partition -> !GROUPS.get(group).topics().contains(partition.topic()));
                 // a member left behind by a failed test (a killed process) would block the reset until its session ends
                 try {
                     admin.removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all().get(30, TimeUnit.SECONDS);

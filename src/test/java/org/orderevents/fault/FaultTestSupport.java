@@ -185,7 +185,7 @@ abstract class FaultTestSupport {
             Map<TopicPartition, Long> end = new HashMap<>();
             admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp, info.offset()));
             long lag = 0;
-            for (String group : TestBroker.GROUPS) {
+            for (String group : TestBroker.GROUPS.keySet()) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                         .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
                 for (TopicPartition tp : end.keySet()) {
