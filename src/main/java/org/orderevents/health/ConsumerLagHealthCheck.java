@@ -15,7 +15,8 @@ import java.util.Map;
  *   <li>{@code consumer-progress} (liveness and readiness): DOWN while a partition has lag and its committed offset
  *       has not moved for {@code health.stuck.duration-ms}: a hung consumer, which a restart may cure.</li>
  * </ul>
- * While the lag cannot be read (broker unreachable), both say UNKNOWN with the reason, and the broker check is DOWN.
+ * While the lag cannot be read (broker unreachable), both keep the verdict of their last reading and add the reason as
+ * the detail {@code read.error}; the broker check is DOWN then.
  */
 public class ConsumerLagHealthCheck extends AbstractHealthCheck {
 
@@ -47,8 +48,9 @@ public class ConsumerLagHealthCheck extends AbstractHealthCheck {
             builder.detail("read.at", Instant.ofEpochMilli(lag.readAtMillis()).toString());
         }
         if (lag.error() != null) {
-            builder.unknown().message("consumer lag not readable: " + lag.error());
-            return;
+            // not UNKNOWN: Camel's health endpoint counts anything but UP as down, and a broker outage must not fail
+            // liveness (kafka-broker already fails readiness). The verdict stays that of the last reading.
+            builder.detail("read.error", lag.error());
         }
         if (progress) {
             Map<ConsumerLag.Partition, Long> stuck = lag.stuck();

@@ -8,12 +8,15 @@ import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.TopicSetup;
 
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -55,8 +58,10 @@ class BrokerOutageTest extends FaultTestSupport {
         String run = "broker-" + UUID.randomUUID();
         seedDatabase("sticker", STOCK);
         publishOrders(run, EVENTS, "sticker");
-        Map<String, String> properties = appProperties();
+        Map<String, String> properties = new HashMap<>(appProperties());
+        properties.put("lag.interval-ms", "500");
         String health = "http://localhost:" + properties.get("http.port") + "/observe/health";
+        String metrics = "http://localhost:" + properties.get("http.port") + "/observe/metrics";
 
         try (AppProcess app = AppProcess.start(properties, log("broker-outage"))) {
             Poll.until("a fifth of the inventory results", Duration.ofMinutes(2),
@@ -69,9 +74,15 @@ class BrokerOutageTest extends FaultTestSupport {
                 HttpResponse<String> ready = get(health + "/ready");
                 return ready.statusCode() == 503 && ready.body().contains("kafka-broker");
             });
-            String duringOutage = get(health).body();
             Duration noticed = Duration.between(down, Instant.now());
+            Poll.until("the lag checks say why they cannot read the lag", Duration.ofSeconds(30),
+                    () -> get(health).body().contains("read.error"));
+            String duringOutage = get(health).body();
             assertThat(get(health + "/live").statusCode()).as("the process is alive: no restart wanted").isEqualTo(200);
+            // what an operator sees meanwhile (README, "Health" and "Metrics")
+            String observed = "GET /observe/health during the outage:\n" + duringOutage + "\n\nGET /observe/metrics (order_events_*):\n"
+                    + String.join("\n", get(metrics).body().lines().filter(line -> line.startsWith("order_events_")).toList()) + "\n";
+            Files.writeString(Path.of("target", "broker-outage-observed.txt"), observed);
             assertThat(app.isAlive()).isTrue();
 
             broker = EmbeddedKafka.start(dataDir.resolve("broker"), port);
