@@ -51,6 +51,8 @@ public class ConsumerLagHealthCheck extends AbstractHealthCheck {
             // not UNKNOWN: Camel's health endpoint counts anything but UP as down, and a broker outage must not fail
             // liveness (kafka-broker already fails readiness). The verdict stays that of the last reading.
             builder.detail("read.error", lag.error());
+            builder.message("lag not readable now (" + lag.error() + "); verdict of the reading at "
+                    + Instant.ofEpochMilli(lag.readAtMillis()));
         }
         if (progress) {
             Map<ConsumerLag.Partition, Long> stuck = lag.stuck();
