@@ -381,6 +381,9 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
             producer = null;
         }
         if (ownBroker != null) {
+            // camel-test stops the context after this method: stopped here first, its consumers and producers close
+            // while their broker still answers (closed after them, each waited 30 s or more for a broker that was gone)
+            context.stop();
             ownBroker.close();
         }
     }
