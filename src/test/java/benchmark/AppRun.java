@@ -60,10 +60,11 @@ final class AppRun implements AutoCloseable {
     }
 
     /** Starts the application with these properties and returns once Camel reports it started. */
-    static AppRun start(Map<String, String> properties, String xmx, Path log) throws Exception {
+    static AppRun start(Map<String, String> properties, String xmx, List<String> jvmArgs, Path log) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + xmx, "-cp", classpath(),
                 "-Dlog4j2.configurationFile=" + Path.of("src/test/resources/log4j2-app.xml").toAbsolutePath()));
+        command.addAll(jvmArgs);
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add(BenchApp.class.getName());
         AppRun app = new AppRun(new ProcessBuilder(command).redirectErrorStream(true).start(), log);

@@ -38,7 +38,9 @@ import java.util.stream.Stream;
  * <p>
  * Options (system properties): {@code bench.events} (100000), {@code bench.runs} (3), {@code bench.databases}
  * (h2,postgresql), {@code bench.services} (email-service,inventory-service,analytics-service,order-service),
- * {@code bench.latency.rate} (2000 events/s), {@code bench.latency.seconds} (30), {@code bench.app.xmx} (512m),
+ * {@code bench.latency.rate} (2000 events/s), {@code bench.latency.seconds} (30; 0 skips the latency run),
+ * {@code bench.all} (true; false skips the run of all routes together), {@code bench.app.xmx} (512m),
+ * {@code bench.app.jvm-args} (extra options of the application's JVM, space-separated, e.g. a JFR recording),
  * {@code bench.postgres.url} (jdbc:postgresql://127.0.0.1:5432/test), {@code bench.postgres.user} (postgres).
  * The application's output goes to {@code target/bench/<run>.log}.
  */
@@ -54,6 +56,8 @@ public final class Benchmark {
     private final int latencyRate = Integer.getInteger("bench.latency.rate", 2000);
     private final int latencySeconds = Integer.getInteger("bench.latency.seconds", 30);
     private final String xmx = System.getProperty("bench.app.xmx", "512m");
+    /** false skips the run of all routes together (a quick look at one service). */
+    private final boolean allRun = Boolean.parseBoolean(System.getProperty("bench.all", "true"));
     private final String postgresUrl = System.getProperty("bench.postgres.url", "jdbc:postgresql://127.0.0.1:5432/test");
     private final String postgresUser = System.getProperty("bench.postgres.user", "postgres");
 
@@ -132,9 +136,13 @@ public final class Benchmark {
             for (String service : services) {
                 record(figures, label, service, appRun(database, label, service, figures));
             }
-            record(figures, label, ALL, appRun(database, label, ALL, figures));
+            if (allRun) {
+                record(figures, label, ALL, appRun(database, label, ALL, figures));
+            }
         }
-        latencyRun(database, figures);
+        if (latencySeconds > 0) {
+            latencyRun(database, figures);
+        }
         return figures;
     }
 
@@ -172,7 +180,7 @@ public final class Benchmark {
         try (BenchDatabase db = freshDatabase(database, dir)) {
             db.prepareForApp();
             double rate;
-            try (AppRun app = AppRun.start(appProperties(db, dir, routes), xmx, logs.resolve(label + "-" + service + ".log"))) {
+            try (AppRun app = AppRun.start(appProperties(db, dir, routes), xmx, jvmArgs(label + "-" + service), logs.resolve(label + "-" + service + ".log"))) {
                 rate = cluster.drain(app, groups, events, ends, DRAIN_TIMEOUT);
                 resources(figures, app);
             }
@@ -203,7 +211,7 @@ public final class Benchmark {
             long[] sent = new long[total];
             Map<String, Integer> index = new HashMap<>();
             double achieved;
-            try (AppRun app = AppRun.start(appProperties(db, dir, "file:routes/*.camel.yaml"), xmx, logs.resolve(label + ".log"))) {
+            try (AppRun app = AppRun.start(appProperties(db, dir, "file:routes/*.camel.yaml"), xmx, jvmArgs(label), logs.resolve(label + ".log"))) {
                 cluster.awaitStable(Map.of("email-service", 1, "inventory-service", 1, "analytics-service", 1, "order-service", 2));
                 achieved = produceSteadily(total, sent, index);
                 cluster.drain(app, List.copyOf(Cluster.GROUPS.keySet()), total,
@@ -264,6 +272,12 @@ public final class Benchmark {
         return total / ((System.nanoTime() - start) / 1e9);
     }
 
+    /** bench.app.jvm-args with {run} replaced by the run's label (one JFR file per run). */
+    private static List<String> jvmArgs(String run) {
+        String args = System.getProperty("bench.app.jvm-args", "").trim();
+        return args.isEmpty() ? List.of() : List.of(args.replace("{run}", run).split("\\s+"));
+    }
+
     private static void resources(Figures figures, AppRun app) {
         figures.ready.add(app.readyMillis());
         figures.heap = Math.max(figures.heap, app.heapPeakBytes());
@@ -319,9 +333,11 @@ public final class Benchmark {
         double a = median(f.rates.get("baselineA"));
         f.rates.forEach((name, values) -> out.append(String.format("| %-90s | %,23.0f | %13.3f |%n",
                 NAMES.getOrDefault(name, name), median(values), median(values) / a)));
-        out.append(String.format("| %-90s | %23s | %13s |%n", String.format("end-to-end latency p50 / p99 / max, ms, at %,d events/s for %d s",
-                latencyRate, latencySeconds), percentile(f.latency, 0.5) + " / " + percentile(f.latency, 0.99) + " / "
-                + f.latency[f.latency.length - 1], ""));
+        if (f.latency != null) {
+            out.append(String.format("| %-90s | %23s | %13s |%n", String.format("end-to-end latency p50 / p99 / max, ms, at %,d events/s for %d s",
+                    latencyRate, latencySeconds), percentile(f.latency, 0.5) + " / " + percentile(f.latency, 0.99) + " / "
+                    + f.latency[f.latency.length - 1], ""));
+        }
         out.append(String.format("| %-90s | %23s | %13s |%n", "application peak heap / peak RSS, MB (all runs)",
                 mb(f.heap) + " / " + mb(f.rss), ""));
         out.append(String.format("| %-90s | %23s | %13s |%n", "application start-to-ready, ms (JVM spawn to Camel started, median)",
@@ -333,8 +349,11 @@ public final class Benchmark {
     private static String resultLine(String database, Figures f) {
         StringBuilder line = new StringBuilder(database);
         f.rates.forEach((name, values) -> line.append(String.format(" %s=%.0f", name.replace("-service", ""), median(values))));
-        return line.append(String.format(" p50=%dms p99=%dms max=%dms heap=%dMB rss=%dMB ready=%dms", percentile(f.latency, 0.5),
-                percentile(f.latency, 0.99), f.latency[f.latency.length - 1], mb(f.heap), mb(f.rss),
+        if (f.latency != null) {
+            line.append(String.format(" p50=%dms p99=%dms max=%dms", percentile(f.latency, 0.5), percentile(f.latency, 0.99),
+                    f.latency[f.latency.length - 1]));
+        }
+        return line.append(String.format(" heap=%dMB rss=%dMB ready=%dms", mb(f.heap), mb(f.rss),
                 median(f.ready.stream().map(Long::doubleValue).toList()).longValue())).toString();
     }
 

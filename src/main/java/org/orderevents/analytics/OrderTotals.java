@@ -18,6 +18,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,23 +120,49 @@ public class OrderTotals {
         }
     }
 
-    /** Adds each value to its row, creating missing rows first; the same two statements on H2 and PostgreSQL. */
+    /**
+     * Adds each value to its row: an UPDATE for every key, then an INSERT of the keys no row answered for, and for a key
+     * that another transaction inserted in between (the INSERT did nothing), the UPDATE again. The same statements on
+     * H2 and PostgreSQL. Updating first matters on H2: its {@code ON CONFLICT DO NOTHING} builds and catches a
+     * duplicate-key exception for every existing row, and "INSERT the row, then UPDATE it" for every key of a 500-event
+     * batch cost 2.5 to 3 times as much (measured on the benchmark's 10,000 users).
+     */
     private static void addAll(Connection connection, String table, String key, String column, Map<String, ?> values)
             throws SQLException {
-        try (PreparedStatement create = connection.prepareStatement(
-                "INSERT INTO " + table + " (" + key + ", " + column + ") VALUES (?, 0) ON CONFLICT DO NOTHING");
-             PreparedStatement add = connection.prepareStatement(
-                     "UPDATE " + table + " SET " + column + " = " + column + " + ? WHERE " + key + " = ?")) {
-            for (Map.Entry<String, ?> value : values.entrySet()) {
-                create.setString(1, value.getKey());
-                create.addBatch();
-                add.setObject(1, value.getValue());
-                add.setString(2, value.getKey());
-                add.addBatch();
+        String update = "UPDATE " + table + " SET " + column + " = " + column + " + ? WHERE " + key + " = ?";
+        Map<String, ?> missing = executeEach(connection, update, values);
+        if (!missing.isEmpty()) {
+            Map<String, ?> raced = executeEach(connection,
+                    "INSERT INTO " + table + " (" + column + ", " + key + ") VALUES (?, ?) ON CONFLICT DO NOTHING", missing);
+            if (!raced.isEmpty() && !executeEach(connection, update, raced).isEmpty()) {
+                throw new SQLException("rows of " + table + " neither inserted nor updated: " + raced.keySet());
             }
-            create.executeBatch();
-            add.executeBatch();
         }
+    }
+
+    /** Runs the statement (parameters: value, key) once per entry in one JDBC batch; returns the entries it changed no row for. */
+    private static Map<String, ?> executeEach(Connection connection, String sql, Map<String, ?> values)
+            throws SQLException {
+        Map<String, Object> unchanged = new TreeMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (Map.Entry<String, ?> value : values.entrySet()) {
+                statement.setObject(1, value.getValue());
+                statement.setString(2, value.getKey());
+                statement.addBatch();
+            }
+            int[] counts = statement.executeBatch();
+            int i = 0;
+            for (Map.Entry<String, ?> value : values.entrySet()) {
+                int count = counts[i++];
+                if (count == Statement.SUCCESS_NO_INFO) {
+                    throw new SQLException("the JDBC driver reports no update count per row: remove reWriteBatchedInserts=true from db.url");
+                }
+                if (count == 0) {
+                    unchanged.put(value.getKey(), value.getValue());
+                }
+            }
+        }
+        return unchanged;
     }
 
     /** GET /analytics. */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.Month;
+import java.time.Year;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,10 +74,54 @@ public final class Fields {
 
     public static String instant(JsonNode parent, String name, String path) {
         String value = text(parent, name, path);
+        if (isPlainUtcInstant(value)) {
+            return value;
+        }
         try {
             Instant.parse(value);
         } catch (DateTimeParseException e) {
             throw new InvalidFieldException(path, "must be an ISO-8601 instant such as 2026-11-22T10:00:00Z");
+        }
+        return value;
+    }
+
+    /**
+     * True for the form every producer here writes, {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z} with a valid date and time:
+     * a subset of what {@link Instant#parse} accepts, checked without it. Instant.parse was 13% of analytics-service's
+     * consumer thread (JFR, 20,000 events: two instants per order.created); anything else still goes through it.
+     */
+    static boolean isPlainUtcInstant(String s) {
+        int n = s.length();
+        if (n < 20 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
+                || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z') {
+            return false;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 7);
+        int day = digits(s, 8, 10);
+        int hour = digits(s, 11, 13);
+        int minute = digits(s, 14, 16);
+        int second = digits(s, 17, 19);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > Month.of(month).length(Year.isLeap(year))
+                || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+            return false;
+        }
+        if (n == 20) {
+            return true;
+        }
+        // a fraction of 1 to 9 digits
+        return s.charAt(19) == '.' && n >= 22 && n <= 30 && digits(s, 20, n - 1) >= 0;
+    }
+
+    /** The decimal number in s[from, to), or -1 if a character is not a digit 0-9. */
+    private static int digits(String s, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
         }
         return value;
     }
