@@ -25,11 +25,11 @@ import org.orderevents.health.BrokerHealthCheck;
 import org.orderevents.health.ConsumerLagHealthCheck;
 import org.orderevents.health.DatabaseHealthCheck;
 import org.orderevents.inventory.StockReservation;
-import org.orderevents.metrics.EventMetrics;
 import org.orderevents.kafka.ConsumerLag;
 import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.KafkaClients;
 import org.orderevents.kafka.TopicSetup;
+import org.orderevents.metrics.EventMetrics;
 import org.orderevents.order.OrderBook;
 import org.orderevents.order.OrderIntake;
 
@@ -143,7 +143,7 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         DatabaseHealthCheck database = new DatabaseHealthCheck(dataSource, dbUrl);
         database.setCamelContext(context);
         health.register(database);
-        ConsumerLag lag = new ConsumerLag(context, lagIntervalMs, maxLag, maxLagMs, stuckMs);
+        ConsumerLag lag = new ConsumerLag(context, metrics, lagIntervalMs, maxLag, maxLagMs, stuckMs);
         context.addService(lag);
         health.register(ConsumerLagHealthCheck.lag(lag));
         health.register(ConsumerLagHealthCheck.progress(lag));

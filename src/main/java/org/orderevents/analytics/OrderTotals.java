@@ -1,6 +1,7 @@
 package org.orderevents.analytics;
 
 import org.apache.camel.Exchange;
+import org.orderevents.db.Database;
 import org.orderevents.db.ProcessedEvents;
 import org.orderevents.deadletter.DeadLetters;
 import org.orderevents.kafka.BatchOffsets;
@@ -18,7 +19,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -153,11 +153,7 @@ public class OrderTotals {
             int[] counts = statement.executeBatch();
             int i = 0;
             for (Map.Entry<String, ?> value : values.entrySet()) {
-                int count = counts[i++];
-                if (count == Statement.SUCCESS_NO_INFO) {
-                    throw new SQLException("the JDBC driver reports no update count per row: remove reWriteBatchedInserts=true from db.url");
-                }
-                if (count == 0) {
+                if (Database.updateCount(counts[i++]) == 0) {
                     unchanged.put(value.getKey(), value.getValue());
                 }
             }

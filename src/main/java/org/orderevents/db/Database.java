@@ -129,4 +129,16 @@ public final class Database {
     public static String safeUrl(String url) {
         return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
     }
+
+    /**
+     * One row's update count from a JDBC batch. PostgreSQL's driver answers SUCCESS_NO_INFO (-2) for every row when
+     * {@code reWriteBatchedInserts=true}: then a new row cannot be told from an existing one, so that is refused.
+     */
+    public static int updateCount(int count) throws SQLException {
+        if (count == Statement.SUCCESS_NO_INFO) {
+            throw new SQLException("the JDBC driver reports no update count per row of a batch, so a new row cannot be told "
+                    + "from an existing one: remove reWriteBatchedInserts=true from db.url");
+        }
+        return count;
+    }
 }

@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -81,16 +80,11 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
                 insert.addBatch();
             }
             // 1 for a new id, 0 for a conflict, on H2 and on PostgreSQL; PostgreSQL's driver answers SUCCESS_NO_INFO (-2)
-            // for every row when reWriteBatchedInserts=true, so that URL option must never be enabled: refused below
+            // for every row when reWriteBatchedInserts=true, so that URL option must never be enabled: Database.updateCount refuses it
             int[] counts = insert.executeBatch();
             int i = 0;
             for (String id : unique) {
-                int count = counts[i++];
-                if (count == Statement.SUCCESS_NO_INFO) {
-                    throw new SQLException("the JDBC driver reports no update count per claim, so new events cannot be told "
-                            + "from duplicates: remove reWriteBatchedInserts=true from db.url");
-                }
-                if (count == 1) {
+                if (Database.updateCount(counts[i++]) == 1) {
                     claimed.add(id);
                 }
             }

@@ -52,12 +52,9 @@ public class BrokerHealthCheck extends AbstractHealthCheck implements AutoClosea
     /** An admin client with the Kafka component's settings (brokers, security), made at the first check. */
     private synchronized Admin admin() {
         if (admin == null) {
-            Map<String, Object> config = KafkaClients.adminProperties(getCamelContext());
-            bootstrapServers = String.valueOf(config.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
-            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
-            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
-            config.put(AdminClientConfig.CLIENT_ID_CONFIG, "order-events-health");
-            admin = Admin.create(config);
+            bootstrapServers = String.valueOf(KafkaClients.adminProperties(getCamelContext())
+                    .get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
+            admin = KafkaClients.admin(getCamelContext(), "order-events-health", TIMEOUT_MS);
         }
         return admin;
     }

@@ -1,18 +1,16 @@
 package org.orderevents.kafka;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.component.kafka.KafkaEndpoint;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.orderevents.metrics.EventMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +67,7 @@ public class ConsumerLag extends ServiceSupport {
     }
 
     private final CamelContext context;
+    private final EventMetrics metrics;
     private final long intervalMs;
     private final long maxLag;
     private final long maxLagMillis;
@@ -79,12 +78,13 @@ public class ConsumerLag extends ServiceSupport {
     private final Map<Partition, Progress> progress = new ConcurrentHashMap<>();
     private volatile long readAtMillis;
     private volatile String error;
-    private MeterRegistry meters;
     private Admin admin;
     private ScheduledExecutorService timer;
 
-    public ConsumerLag(CamelContext context, long intervalMs, long maxLag, long maxLagMillis, long stuckMillis) {
+    public ConsumerLag(CamelContext context, EventMetrics metrics, long intervalMs, long maxLag, long maxLagMillis,
+            long stuckMillis) {
         this.context = context;
+        this.metrics = metrics;
         this.intervalMs = intervalMs;
         this.maxLag = maxLag;
         this.maxLagMillis = maxLagMillis;
@@ -185,18 +185,14 @@ public class ConsumerLag extends ServiceSupport {
 
     /** Takes a reading made at {@code nowMillis}: the gauges, and how long each group and partition has been behind. */
     void update(Map<Partition, Reading> found, long nowMillis) {
-        if (meters == null) {
-            meters = context.getRegistry().findSingleByType(MeterRegistry.class);
-        }
         Map<String, Long> lagOfGroup = new HashMap<>();
         for (Map.Entry<Partition, Reading> entry : found.entrySet()) {
             Partition partition = entry.getKey();
             Reading reading = entry.getValue();
-            if (readings.put(partition, reading) == null && meters != null) {
-                Gauge.builder("order_events_consumer_lag", readings, all -> all.get(partition).lag())
-                        .description("Events of the partition the consumer group has not committed yet")
-                        .tags("group", partition.group(), "topic", partition.topic(), "partition", String.valueOf(partition.partition()))
-                        .register(meters);
+            if (readings.put(partition, reading) == null) {
+                metrics.gauge("order_events_consumer_lag", "Events of the partition the consumer group has not committed yet",
+                        () -> readings.get(partition).lag(),
+                        "group", partition.group(), "topic", partition.topic(), "partition", String.valueOf(partition.partition()));
             }
             lagOfGroup.merge(partition.group(), reading.lag(), Long::sum);
             Progress before = progress.get(partition);
@@ -277,11 +273,7 @@ public class ConsumerLag extends ServiceSupport {
 
     private Admin admin() {
         if (admin == null) {
-            Map<String, Object> config = KafkaClients.adminProperties(context);
-            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
-            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_MS);
-            config.put(AdminClientConfig.CLIENT_ID_CONFIG, "order-events-lag");
-            admin = Admin.create(config);
+            admin = KafkaClients.admin(context, "order-events-lag", TIMEOUT_MS);
         }
         return admin;
     }

@@ -3,6 +3,7 @@ package org.orderevents.kafka;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.component.kafka.KafkaConfiguration;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import java.util.HashMap;
@@ -29,5 +30,14 @@ public final class KafkaClients {
         });
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
         return config;
+    }
+
+    /** An admin client with the component's settings whose requests give up after {@code timeoutMs}. */
+    public static Admin admin(CamelContext context, String clientId, int timeoutMs) {
+        Map<String, Object> config = adminProperties(context);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        return Admin.create(config);
     }
 }

@@ -68,9 +68,9 @@ public class EventMetrics extends EventNotifierSupport {
         registry().counter("order_events_replayed", "topic", topic).increment();
     }
 
-    /** A gauge read at each scrape. */
-    public void gauge(String name, String description, Supplier<Number> value) {
-        Gauge.builder(name, value).description(description).register(registry());
+    /** A gauge read at each scrape, with its labels (name, value, ...). */
+    public void gauge(String name, String description, Supplier<Number> value, String... labels) {
+        Gauge.builder(name, value).description(description).tags(labels).register(registry());
     }
 
     /**
@@ -124,7 +124,11 @@ public class EventMetrics extends EventNotifierSupport {
     private MeterRegistry registry() {
         if (registry == null) {
             MeterRegistry found = context.getRegistry().findSingleByType(MeterRegistry.class);
-            registry = found != null ? found : Metrics.globalRegistry;
+            if (found == null) {
+                // before camel-main has made its registry (at start-up): not remembered, so later meters go to it
+                return Metrics.globalRegistry;
+            }
+            registry = found;
         }
         return registry;
     }
