@@ -45,7 +45,7 @@ class DeadLetterReplayTest extends OrderEventsTestSupport {
     @Test
     void listsTheDeadLettersOfATopicWithTheirHeaders() throws Exception {
         String marker = "not-json-" + UUID.randomUUID();
-        send("orders", "user_9", "{" + marker, Map.of("trace", "abc"));
+        send("orders", "user_9", "{" + marker, Map.of("trace", "abc", "note", "café ✓ 注文"));
         // one dead letter per consumer group of orders
         List<ConsumerRecord<byte[], byte[]>> written = deadLetters("orders", marker, 4);
         assertThat(written).hasSize(4);
@@ -63,6 +63,7 @@ class DeadLetterReplayTest extends OrderEventsTestSupport {
             assertThat(letter.get("value").asText()).isEqualTo("{" + marker);
             JsonNode headers = letter.get("headers");
             assertThat(headers.get("trace").asText()).as("original headers").isEqualTo("abc");
+            assertThat(headers.get("note").asText()).as("a non-ASCII original header, kept as UTF-8").isEqualTo("café ✓ 注文");
             assertThat(headers.get("dlq.original.topic").asText()).isEqualTo("orders");
             assertThat(headers.get("dlq.exception.class").asText()).isEqualTo("org.orderevents.event.InvalidEventException");
             assertThat(headers.get("dlq.attempts").asText()).isEqualTo("1");

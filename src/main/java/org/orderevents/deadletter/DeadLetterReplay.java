@@ -15,12 +15,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
-import org.orderevents.metrics.EventMetrics;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.Fields;
 import org.orderevents.event.InvalidFieldException;
 import org.orderevents.event.Json;
+import org.orderevents.metrics.EventMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
