@@ -13,6 +13,7 @@ import org.orderevents.analytics.OrderTotals;
 import org.orderevents.api.AdminToken;
 import org.orderevents.api.HttpProblems;
 import org.orderevents.db.Database;
+import org.orderevents.db.EventBatch;
 import org.orderevents.db.EventTransaction;
 import org.orderevents.db.ProcessedEvents;
 import org.orderevents.db.Retention;
@@ -116,6 +117,7 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         OrderBook orderBook = new OrderBook(dataSource);
         registry.bind("dataSource", dataSource);
         registry.bind("eventTransaction", new EventTransaction(dataSource));
+        registry.bind("eventBatch", new EventBatch(dataSource, context.createProducerTemplate(), metrics));
         registry.bind("eventCodec", new EventCodec());
         registry.bind("deadLetters", deadLetters);
         registry.bind("httpProblems", new HttpProblems());

@@ -35,6 +35,11 @@ public class EventTransaction implements Policy {
         return exchange.getProperty(CONNECTION, Connection.class);
     }
 
+    /** Puts the exchange in the transaction of the connection (an {@link EventBatch}'s). */
+    static void bind(Exchange exchange, Connection connection) {
+        exchange.setProperty(CONNECTION, connection);
+    }
+
     /** The connection of the transaction the exchange is in; a step that changes state must run inside one. */
     public static Connection required(Exchange exchange) {
         Connection connection = connection(exchange);
@@ -54,7 +59,7 @@ public class EventTransaction implements Policy {
             Object caughtBefore = exchange.getProperty(Exchange.EXCEPTION_CAUGHT);
             try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(false);
-                exchange.setProperty(CONNECTION, connection);
+                bind(exchange, connection);
                 try {
                     processor.process(exchange);
                 } catch (Exception e) {
@@ -75,7 +80,7 @@ public class EventTransaction implements Policy {
         };
     }
 
-    private static void rollback(Connection connection) {
+    static void rollback(Connection connection) {
         try {
             connection.rollback();
         } catch (SQLException e) {

@@ -45,7 +45,17 @@ public class EventMetrics extends EventNotifierSupport {
     /** Route step for an event type the service does not handle: skipped and counted, not dead-lettered. */
     public void unhandled(Exchange exchange) {
         exchange.setProperty(UNHANDLED, true);
-        skipped(service(exchange), "unhandled", 1);
+    }
+
+    /** Counts the outcome of an event whose transaction committed: processed, or skipped as a duplicate or unhandled. */
+    public void committed(String service, Exchange event) {
+        if (event.getProperty(UNHANDLED) != null) {
+            skipped(service, "unhandled", 1);
+        } else if (event.getProperty(DUPLICATE) != null) {
+            skipped(service, "duplicate", 1);
+        } else {
+            processed(service, 1);
+        }
     }
 
     public void processed(String service, int events) {
@@ -109,16 +119,11 @@ public class EventMetrics extends EventNotifierSupport {
                 || exchange.getMessage().getBody() instanceof List) {
             return;
         }
-        if (exchange.isFailed() || exchange.getProperty(Exchange.EXCEPTION_CAUGHT) != null
-                || exchange.getProperty(UNHANDLED) != null) {
-            // failed: polled again; dead-lettered or unhandled: counted where that happened
+        if (exchange.isFailed() || exchange.getProperty(Exchange.EXCEPTION_CAUGHT) != null) {
+            // failed: polled again; dead-lettered: counted where that happened
             return;
         }
-        if (exchange.getProperty(DUPLICATE) != null) {
-            skipped(kafka.getConfiguration().getGroupId(), "duplicate", 1);
-        } else {
-            processed(kafka.getConfiguration().getGroupId(), 1);
-        }
+        committed(kafka.getConfiguration().getGroupId(), exchange);
     }
 
     private MeterRegistry registry() {

@@ -67,6 +67,10 @@ class DatabaseOutageTest extends FaultTestSupport {
             Poll.until(DURING + " events dead-lettered by each of the 4 groups", Duration.ofMinutes(3),
                     () -> deadLetters("orders.dlq", run + "-during").size() == DURING * ORDERS_GROUPS.size());
             database.start();
+            // "after the outage" from the application's side: its pool has connections again (it needs a few hundred ms)
+            Poll.until("the database check UP again", Duration.ofSeconds(30), () -> HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + properties.get("http.port") + "/observe/health/ready"))
+                            .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
 
             publishOrders(run + "-after", AFTER, "sticker");
             Poll.until("the orders after the outage confirmed", Duration.ofMinutes(2),
