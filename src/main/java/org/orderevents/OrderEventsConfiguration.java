@@ -117,7 +117,9 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         OrderBook orderBook = new OrderBook(dataSource);
         registry.bind("dataSource", dataSource);
         registry.bind("eventTransaction", new EventTransaction(dataSource));
-        registry.bind("eventBatch", new EventBatch(dataSource, context.createProducerTemplate(), metrics));
+        EventBatch eventBatch = new EventBatch(context, dataSource, metrics);
+        context.addService(eventBatch);
+        registry.bind("eventBatch", eventBatch);
         registry.bind("eventCodec", new EventCodec());
         registry.bind("deadLetters", deadLetters);
         registry.bind("httpProblems", new HttpProblems());

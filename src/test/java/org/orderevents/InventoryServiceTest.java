@@ -53,7 +53,6 @@ class InventoryServiceTest extends OrderEventsTestSupport {
     @Test
     void aDuplicateEventReservesOnce() throws Exception {
         String orderId = UUID.randomUUID().toString();
-        NotifyBuilder done = new NotifyBuilder(context).fromRoute("inventory-service").whenCompleted(2).create();
         String event = "{\"event_id\":\"dup-" + orderId + "\",\"event_type\":\"order.created\",\"timestamp\":\"2026-11-22T10:00:00Z\","
                 + "\"data\":{\"order_id\":\"" + orderId + "\",\"user_id\":\"user_3\",\"status\":\"pending\",\"total\":20,"
                 + "\"created_at\":\"2026-11-22T10:00:00Z\",\"items\":[{\"product_id\":\"book-kafka\",\"name\":\"Kafka\",\"quantity\":2,\"price\":10}]}}";
@@ -61,7 +60,7 @@ class InventoryServiceTest extends OrderEventsTestSupport {
         send("orders", "user_3", event, Map.of());
         send("orders", "user_3", event, Map.of());
 
-        assertThat(done.matches(30, SECONDS)).isTrue();
+        awaitHandled("inventory-service", 2);
         assertThat(available("book-kafka")).isEqualTo(18);
         assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'inventory-service'")).isEqualTo(1);
     }

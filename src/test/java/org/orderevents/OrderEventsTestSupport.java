@@ -14,6 +14,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.orderevents.event.Json;
+import org.orderevents.fault.Poll;
 import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.TopicSetup;
 
@@ -294,6 +295,24 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
             }
         }
         return sum;
+    }
+
+    /**
+     * Waits until the service (its consumer group) has handled this many events since the test's application started:
+     * processed, skipped (duplicate or unhandled) or dead-lettered, each counted once its transaction committed.
+     * A service commits a poll's batch, so this, not a count of its route's exchanges, tells that its events are done.
+     */
+    protected void awaitHandled(String service, int events) throws Exception {
+        Poll.until(service + " handling " + events + " events", Duration.ofSeconds(30), () -> handled(service) >= events);
+    }
+
+    private double handled(String service) throws IOException, InterruptedException {
+        double handled = 0;
+        for (String counter : List.of("order_events_processed_total", "order_events_skipped_total", "order_events_dead_lettered_total")) {
+            double value = metric(counter, "service", service);
+            handled += Double.isNaN(value) ? 0 : value;
+        }
+        return handled;
     }
 
     protected static JsonNode json(String body) throws IOException {

@@ -1,7 +1,12 @@
 package org.orderevents.db;
 
+import org.apache.camel.AsyncProducer;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.spi.ReactiveExecutor;
+import org.apache.camel.support.service.ServiceHelper;
+import org.apache.camel.support.service.ServiceSupport;
 import org.orderevents.kafka.BatchOffsets;
 import org.orderevents.metrics.EventMetrics;
 import org.slf4j.Logger;
@@ -11,6 +16,11 @@ import javax.sql.DataSource;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A service's consumer of a poll's batch (camel-kafka {@code batching=true}, offsets committed here). Every event of
@@ -29,7 +39,7 @@ import java.util.List;
  * commits, as in {@link EventTransaction}: a repeat after a rollback or a crash has the same event_id, and its
  * consumer's idempotent repository skips it.
  */
-public class EventBatch {
+public class EventBatch extends ServiceSupport {
 
     /** The route that handles one event of a failed batch; it has the dead letter channel. */
     public static final String ALONE = "direct:event-alone";
@@ -37,13 +47,16 @@ public class EventBatch {
     private static final Logger LOG = LoggerFactory.getLogger(EventBatch.class);
     private static final String EVENT_ROUTE = "orderEvents.eventRoute";
 
+    private final CamelContext context;
     private final DataSource dataSource;
     private final ProducerTemplate producer;
     private final EventMetrics metrics;
+    private final Map<String, AsyncProducer> routes = new ConcurrentHashMap<>();
 
-    public EventBatch(DataSource dataSource, ProducerTemplate producer, EventMetrics metrics) {
+    public EventBatch(CamelContext context, DataSource dataSource, EventMetrics metrics) {
+        this.context = context;
         this.dataSource = dataSource;
-        this.producer = producer;
+        this.producer = context.createProducerTemplate();
         this.metrics = metrics;
     }
 
@@ -76,7 +89,7 @@ public class EventBatch {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                Exchange event = run(record, record.getProperty(EVENT_ROUTE, String.class), connection);
+                Exchange event = run(List.of(record), record.getProperty(EVENT_ROUTE, String.class), connection).get(0);
                 connection.commit();
                 metrics.committed(EventMetrics.service(record), event);
             } catch (Exception e) {
@@ -88,13 +101,10 @@ public class EventBatch {
 
     /** The events as they left the event route, once committed; null when the batch failed and was rolled back. */
     private List<Exchange> inOneTransaction(List<Exchange> records, String eventRoute) {
-        List<Exchange> events = new ArrayList<>(records.size());
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                for (Exchange record : records) {
-                    events.add(run(record, eventRoute, connection));
-                }
+                List<Exchange> events = run(records, eventRoute, connection);
                 connection.commit();
                 return events;
             } catch (Exception e) {
@@ -102,24 +112,81 @@ public class EventBatch {
                 throw e;
             }
         } catch (Exception e) {
-            LOG.info("A batch of {} events failed at event {} ({}); its events are handled one at a time",
-                    records.size(), events.size() + 1, e.getMessage());
+            LOG.info("A batch of {} events failed ({}); its events are handled one at a time", records.size(), e.getMessage());
             return null;
         }
     }
 
     /**
-     * Sends a copy of the record through the event route on the connection: the record itself stays as it was polled,
-     * for {@link #alone} and for the dead letter channel.
+     * Runs a copy of each record through the event route, in order, on the connection (the records themselves stay
+     * as they were polled, for {@link #alone} and for the dead letter channel); throws the first failure.
+     * <p>
+     * Each event's database steps run on this thread, one event after the other. A publish at the end of an event
+     * route (camel-kafka's producer is asynchronous) does not hold up the next event: the broker's acknowledgements
+     * are awaited together, before the caller commits. Waiting for each one in turn, as a {@code ProducerTemplate}
+     * send does, made inventory-service 4 times slower (471 events/s, H2, 10,000 events).
      */
-    private Exchange run(Exchange record, String eventRoute, Connection connection) throws Exception {
-        Exchange event = producer.send(eventRoute, exchange -> {
-            exchange.getIn().copyFrom(record.getMessage());
-            EventTransaction.bind(exchange, connection);
-        });
+    private List<Exchange> run(List<Exchange> records, String eventRoute, Connection connection) throws Exception {
+        AsyncProducer route = route(eventRoute);
+        ReactiveExecutor reactive = context.getCamelContextExtension().getReactiveExecutor();
+        List<Exchange> events = new ArrayList<>(records.size());
+        List<CompletableFuture<Exchange>> completions = new ArrayList<>(records.size());
+        for (Exchange record : records) {
+            Exchange event = route.getEndpoint().createExchange();
+            event.getIn().copyFrom(record.getMessage());
+            EventTransaction.bind(event, connection);
+            CompletableFuture<Exchange> completed = new CompletableFuture<>();
+            route.process(event, doneSync -> completed.complete(event));
+            // this thread is already inside Camel's routing (the batch route), so the event's completion was queued
+            // for it rather than run: run it now
+            while (!completed.isDone() && reactive.executeFromQueue()) {
+                // until the event is done or waits for the broker
+            }
+            if (completed.isDone()) {
+                failed(event);
+            }
+            events.add(event);
+            completions.add(completed);
+        }
+        // bounded by the producer's delivery.timeout.ms: an unacknowledged publish ends in a failure, not a wait
+        for (CompletableFuture<Exchange> completed : completions) {
+            while (!completed.isDone()) {
+                if (!reactive.executeFromQueue()) {
+                    try {
+                        completed.get(5, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        // look at this thread's queue again
+                    }
+                }
+            }
+            failed(completed.get());
+        }
+        return events;
+    }
+
+    private static void failed(Exchange event) throws Exception {
         if (event.getException() != null) {
             throw event.getException();
         }
-        return event;
+    }
+
+    private AsyncProducer route(String uri) throws Exception {
+        AsyncProducer route = routes.get(uri);
+        if (route == null) {
+            route = context.getEndpoint(uri).createAsyncProducer();
+            ServiceHelper.startService(route);
+            AsyncProducer raced = routes.putIfAbsent(uri, route);
+            if (raced != null) {
+                ServiceHelper.stopService(route);
+                route = raced;
+            }
+        }
+        return route;
+    }
+
+    @Override
+    protected void doStop() {
+        ServiceHelper.stopService(routes.values());
+        routes.clear();
     }
 }
