@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -34,6 +36,8 @@ final class AppRun implements AutoCloseable {
     private final long spawnedNanos = System.nanoTime();
     private final CompletableFuture<Long> ready = new CompletableFuture<>();
     private volatile long heapPeak;
+    /** Heap used after each garbage collection: milliseconds since the spawn, bytes. */
+    private final List<long[]> afterGc = Collections.synchronizedList(new ArrayList<>());
 
     private AppRun(Process process, Path log) {
         this.process = process;
@@ -41,6 +45,11 @@ final class AppRun implements AutoCloseable {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
                  PrintWriter file = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8))) {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (line.startsWith("BENCH-GC ")) {
+                        afterGc.add(new long[] {TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - spawnedNanos),
+                                Long.parseLong(line.substring(9).trim())});
+                        continue;
+                    }
                     if (line.startsWith("BENCH-HEAP ")) {
                         heapPeak = Long.parseLong(line.substring(11).trim());
                         continue;
@@ -101,6 +110,20 @@ final class AppRun implements AutoCloseable {
 
     long heapPeakBytes() {
         return heapPeak;
+    }
+
+    /**
+     * The lowest heap after a garbage collection in each minute since the spawn, in MB: what the application keeps.
+     * A figure that rises minute after minute is a leak; a flat one is a heap that does not grow.
+     */
+    List<Long> heapFloorPerMinute() {
+        Map<Long, Long> floors = new TreeMap<>();
+        synchronized (afterGc) {
+            for (long[] gc : afterGc) {
+                floors.merge(gc[0] / 60_000, gc[1] / (1024 * 1024), Math::min);
+            }
+        }
+        return List.copyOf(floors.values());
     }
 
     /** The peak resident set of the JVM so far, VmHWM of /proc/&lt;pid&gt;/status (Linux), in bytes; -1 elsewhere. */

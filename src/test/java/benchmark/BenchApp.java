@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * The application as the benchmark starts it, in a JVM of its own: {@link App#main} unchanged, plus a report of the
- * heap's peak on standard output ({@code BENCH-HEAP <bytes>} each time it grows by 1 MB or more).
+ * heap's peak on standard output ({@code BENCH-HEAP <bytes>} each time it grows by 1 MB or more), and of the heap
+ * used after each garbage collection ({@code BENCH-GC <bytes>}).
  * <p>
  * The peak is taken from each garbage collection's "before" figures (the heap is fullest just before a collection),
  * so it is exact, not sampled; the current usage at the time of each notification covers a peak with no collection
@@ -37,14 +38,19 @@ public final class BenchApp {
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             ((NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
                 if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
-                    Map<String, MemoryUsage> before = GarbageCollectionNotificationInfo
-                            .from((CompositeData) notification.getUserData()).getGcInfo().getMemoryUsageBeforeGc();
-                    peak(before.entrySet().stream().filter(e -> heapPools.contains(e.getKey()))
-                            .mapToLong(e -> e.getValue().getUsed()).sum());
+                    GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo
+                            .from((CompositeData) notification.getUserData());
+                    peak(used(info.getGcInfo().getMemoryUsageBeforeGc(), heapPools));
+                    // what survived the collection: the floor of the heap, which grows only if something is kept
+                    System.out.println("BENCH-GC " + used(info.getGcInfo().getMemoryUsageAfterGc(), heapPools));
                 }
             }, null, null);
         }
         App.main(args);
+    }
+
+    private static long used(Map<String, MemoryUsage> pools, Set<String> heapPools) {
+        return pools.entrySet().stream().filter(e -> heapPools.contains(e.getKey())).mapToLong(e -> e.getValue().getUsed()).sum();
     }
 
     private static void peak(long used) {

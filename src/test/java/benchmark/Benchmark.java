@@ -211,12 +211,14 @@ public final class Benchmark {
             long[] sent = new long[total];
             Map<String, Integer> index = new HashMap<>();
             double achieved;
+            List<Long> heapFloor;
             try (AppRun app = AppRun.start(appProperties(db, dir, "file:routes/*.camel.yaml"), xmx, jvmArgs(label), logs.resolve(label + ".log"))) {
                 cluster.awaitStable(Map.of("email-service", 1, "inventory-service", 1, "analytics-service", 1, "order-service", 2));
                 achieved = produceSteadily(total, sent, index);
                 cluster.drain(app, List.copyOf(Cluster.GROUPS.keySet()), total,
                         Map.of("orders", 2L * total, "inventory", (long) total), DRAIN_TIMEOUT);
                 resources(figures, app);
+                heapFloor = app.heapFloorPerMinute();
             }
             Map<String, List<Long>> byService = new TreeMap<>();
             try (HikariDataSource dataSource = db.open(); Connection connection = dataSource.getConnection();
@@ -235,6 +237,7 @@ public final class Benchmark {
                 long[] s = sorted(values);
                 detail.append(String.format(" %s p50 %d / p99 %d ms (%d);", service, percentile(s, 0.5), percentile(s, 0.99), s.length));
             });
+            detail.append(" heap after GC, lowest per minute, MB: ").append(heapFloor).append(';');
             figures.latencyDetail = detail.toString();
             System.out.println(label + ": " + figures.latencyDetail);
         } finally {
@@ -330,7 +333,7 @@ public final class Benchmark {
         StringBuilder out = new StringBuilder(String.format("%n%s: %,d events, median of %d run(s)%n", database, events, runs));
         out.append(String.format("| %-90s | %23s | %13s |%n", "figure", "events/s", "vs baseline A"));
         out.append(String.format("|%s|%s:|%s:|%n", "-".repeat(92), "-".repeat(24), "-".repeat(14)));
-        double a = median(f.rates.get("baselineA"));
+        double a = f.rates.containsKey("baselineA") ? median(f.rates.get("baselineA")) : Double.NaN;
         f.rates.forEach((name, values) -> out.append(String.format("| %-90s | %,23.0f | %13.3f |%n",
                 NAMES.getOrDefault(name, name), median(values), median(values) / a)));
         if (f.latency != null) {
@@ -341,7 +344,7 @@ public final class Benchmark {
         out.append(String.format("| %-90s | %23s | %13s |%n", "application peak heap / peak RSS, MB (all runs)",
                 mb(f.heap) + " / " + mb(f.rss), ""));
         out.append(String.format("| %-90s | %23s | %13s |%n", "application start-to-ready, ms (JVM spawn to Camel started, median)",
-                median(f.ready.stream().map(Long::doubleValue).toList()).longValue(), ""));
+                medianReady(f), ""));
         out.append("latency detail: ").append(f.latencyDetail).append('\n');
         return out.toString();
     }
@@ -354,7 +357,11 @@ public final class Benchmark {
                     f.latency[f.latency.length - 1]));
         }
         return line.append(String.format(" heap=%dMB rss=%dMB ready=%dms", mb(f.heap), mb(f.rss),
-                median(f.ready.stream().map(Long::doubleValue).toList()).longValue())).toString();
+                medianReady(f))).toString();
+    }
+
+    private static long medianReady(Figures f) {
+        return f.ready.isEmpty() ? -1 : median(f.ready.stream().map(Long::doubleValue).toList()).longValue();
     }
 
     private static Double median(List<Double> values) {
