@@ -6,8 +6,10 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -98,6 +100,41 @@ class DeadLetterTest extends OrderEventsTestSupport {
         assertThat(records("orders", r -> derivedId.equals(header(r, "event_id")), 1, Duration.ofSeconds(30))).hasSize(1);
         assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE event_id = '" + failing + "'"))
                 .as("the dead-lettered event left no processed record, so a replay of it is processed").isZero();
+    }
+
+    @Test
+    void aBadEventInABatchIsDeadLetteredAloneAndTheOthersCommitOnce() throws Exception {
+        // three events of one user while the route is stopped: on its start they come in one poll, as one batch, whose
+        // transaction fails at the second; each event then goes alone (event-alone), and only that one is dead-lettered
+        String before = UUID.randomUUID().toString();
+        String after = UUID.randomUUID().toString();
+        String marker = "bad-in-a-batch-" + UUID.randomUUID();
+        long mugs = available("mug");
+        context.getRouteController().stopRoute("inventory-service");
+        sendEvent("orders", "order.created", "user_8", orderCreated(before, "user_8", "mug", 1, "9"));
+        send("orders", "user_8", "{" + marker, Map.of());
+        sendEvent("orders", "order.created", "user_8", orderCreated(after, "user_8", "mug", 2, "9"));
+        context.getRouteController().startRoute("inventory-service");
+
+        awaitHandled("inventory-service", 3);
+        ConsumerRecord<byte[], byte[]> letter = deadLetterOf("inventory-service", marker);
+        assertThat(header(letter, "dlq.attempts")).isEqualTo("1");
+        assertThat(available("mug")).as("each order reserved once").isEqualTo(mugs - 3);
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'inventory-service'")).isEqualTo(2);
+        assertThat(metric("order_events_processed_total", "service", "inventory-service")).isEqualTo(2);
+        assertThat(metric("order_events_dead_lettered_total", "service", "inventory-service")).isEqualTo(1);
+        // the result of the event before the bad one may be published twice (by the rolled-back batch, then alone),
+        // with the same event_id both times: order-service skips the repeat
+        for (String orderId : List.of(before, after)) {
+            List<ConsumerRecord<byte[], byte[]>> results = records("inventory", r -> text(r.value()).contains(orderId), 1,
+                    Duration.ofSeconds(10));
+            assertThat(results).as("the inventory result of " + orderId).isNotEmpty();
+            Set<String> ids = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> result : results) {
+                ids.add(json(text(result.value())).get("event_id").asText());
+            }
+            assertThat(ids).hasSize(1);
+        }
     }
 
     private ConsumerRecord<byte[], byte[]> deadLetterOf(String group, String marker) {
