@@ -10,8 +10,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The JDBC database of the idempotent repository and of the services' state: H2 by default, PostgreSQL in production. */
 public final class Database {
@@ -91,6 +96,9 @@ public final class Database {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read schema.sql", e);
         }
+        if (upToDate(dataSource, script)) {
+            return;
+        }
         for (int attempt = 1; ; attempt++) {
             try {
                 runScript(dataSource, script);
@@ -102,6 +110,42 @@ public final class Database {
                 LOG.info("Creating the schema failed (another instance creating it at the same time?): {}; trying again",
                         e.getMessage());
             }
+        }
+    }
+
+    /**
+     * True when every table the script creates and every column it adds exist, so that running it would change
+     * nothing. Checked first because its DDL locks tables: on H2, an instance that started while another one's
+     * services kept email_outbox busy in their batch transactions timed out on that lock (ScaleOutTest) and did not start.
+     */
+    private static boolean upToDate(DataSource dataSource, String script) {
+        String statements = script.replaceAll("(?m)^--.*$", "");
+        Matcher tables = Pattern.compile("(?i)CREATE TABLE IF NOT EXISTS (\\w+)").matcher(statements);
+        Matcher columns = Pattern.compile("(?i)ALTER TABLE (\\w+) ADD COLUMN IF NOT EXISTS (\\w+)").matcher(statements);
+        try (Connection connection = dataSource.getConnection()) {
+            DatabaseMetaData meta = connection.getMetaData();
+            String schema = connection.getSchema();
+            while (tables.find()) {
+                if (!exists(meta.getTables(null, schema, tables.group(1).toLowerCase(Locale.ROOT), null))) {
+                    return false;
+                }
+            }
+            while (columns.find()) {
+                if (!exists(meta.getColumns(null, schema, columns.group(1).toLowerCase(Locale.ROOT),
+                        columns.group(2).toLowerCase(Locale.ROOT)))) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (SQLException e) {
+            LOG.info("Cannot tell whether the schema is complete ({}); running schema.sql", e.getMessage());
+            return false;
+        }
+    }
+
+    private static boolean exists(ResultSet rows) throws SQLException {
+        try (rows) {
+            return rows.next();
         }
     }
 
