@@ -1,8 +1,11 @@
 package org.orderevents;
 
+import org.apache.camel.Exchange;
 import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.support.DefaultExchange;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.orderevents.db.EventBatch;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,6 +17,7 @@ import java.util.UUID;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What cannot be processed goes to the dead-letter topic with the contract's headers, and nothing behind it waits. */
 class DeadLetterTest extends OrderEventsTestSupport {
@@ -135,6 +139,16 @@ class DeadLetterTest extends OrderEventsTestSupport {
             }
             assertThat(ids).hasSize(1);
         }
+    }
+
+    @Test
+    void aBatchRouteNamingNoEventRouteFailsBeforeTouchingItsEvents() {
+        // a typo in a route file's eventBatch step: the poll fails with the name, rather than every event dead-lettered
+        EventBatch eventBatch = context.getRegistry().lookupByNameAndType("eventBatch", EventBatch.class);
+        Exchange batch = new DefaultExchange(context);
+        batch.getMessage().setBody(List.of(new DefaultExchange(context)));
+        assertThatThrownBy(() -> eventBatch.process(batch, "direct:inventory-service-evnt"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("no route consumes direct:inventory-service-evnt");
     }
 
     private ConsumerRecord<byte[], byte[]> deadLetterOf(String group, String marker) {

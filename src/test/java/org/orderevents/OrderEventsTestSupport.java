@@ -49,8 +49,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Base of the route tests: the application as camel-main runs it (same routes, same configuration), against one real
  * Kafka broker per JVM and a fresh H2 file database, data directory and HTTP port per test. Extend it to test a route:
- * send an event with {@link #send}, wait for the route with NotifyBuilder, read the effect with {@link #queryLong} or
- * the dead letters with {@link #deadLetters}.
+ * send an event with {@link #send}, wait for its effect with {@link #awaitHandled} or {@link #awaitRounds} (a service
+ * commits a poll's batch, so one exchange of its route may hold several events), read the effect with
+ * {@link #queryLong} or the dead letters with {@link #deadLetters}.
  */
 public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
 
