@@ -114,8 +114,9 @@ public class EventBatch extends ServiceSupport {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                List<Exchange> events = run(records, eventRoute, connection);
-                connection.commit();
+                TransactionScope scope = new TransactionScope(connection, records.size() > 1);
+                List<Exchange> events = run(records, eventRoute, scope);
+                EventTransaction.commit(scope);
                 return events;
             } catch (Exception e) {
                 EventTransaction.rollback(connection);
@@ -133,7 +134,7 @@ public class EventBatch extends ServiceSupport {
      * are awaited together, before the caller commits. Waiting for each one in turn, as a {@code ProducerTemplate}
      * send does, made inventory-service half as fast (471 against 876 events/s, H2, 10,000 events, one run each).
      */
-    private List<Exchange> run(List<Exchange> records, String eventRoute, Connection connection) throws Exception {
+    private List<Exchange> run(List<Exchange> records, String eventRoute, TransactionScope scope) throws Exception {
         AsyncProducer route = route(eventRoute);
         ReactiveExecutor reactive = context.getCamelContextExtension().getReactiveExecutor();
         List<Exchange> events = new ArrayList<>(records.size());
@@ -141,7 +142,7 @@ public class EventBatch extends ServiceSupport {
         for (Exchange record : records) {
             Exchange event = route.getEndpoint().createExchange();
             event.getIn().copyFrom(record.getMessage());
-            EventTransaction.bind(event, connection);
+            EventTransaction.bind(event, scope);
             CompletableFuture<Exchange> completed = new CompletableFuture<>();
             route.process(event, doneSync -> completed.complete(event));
             // this thread is already inside Camel's routing (the batch route), so the event's completion was queued

@@ -32,23 +32,40 @@ public class EventTransaction implements Policy {
         this.dataSource = dataSource;
     }
 
-    /** The connection of the transaction the exchange is in, or null outside of one. */
-    public static Connection connection(Exchange exchange) {
-        return exchange.getProperty(CONNECTION, Connection.class);
+    /** The transaction the exchange is in, or null outside of one. */
+    public static TransactionScope scope(Exchange exchange) {
+        return exchange.getProperty(CONNECTION, TransactionScope.class);
     }
 
-    /** Puts the exchange in the transaction of the connection (an {@link EventBatch}'s). */
-    static void bind(Exchange exchange, Connection connection) {
-        exchange.setProperty(CONNECTION, connection);
+    /** The connection of the transaction the exchange is in, or null outside of one. */
+    public static Connection connection(Exchange exchange) {
+        TransactionScope scope = scope(exchange);
+        return scope == null ? null : scope.connection();
+    }
+
+    /** Puts the exchange in the transaction (an {@link EventBatch}'s). */
+    static void bind(Exchange exchange, TransactionScope scope) {
+        exchange.setProperty(CONNECTION, scope);
+    }
+
+    /** The transaction the exchange is in; a step that changes state must run inside one. */
+    public static TransactionScope requiredScope(Exchange exchange) {
+        TransactionScope scope = scope(exchange);
+        if (scope == null) {
+            throw new IllegalStateException("this step changes the database and must run inside the eventTransaction policy");
+        }
+        return scope;
     }
 
     /** The connection of the transaction the exchange is in; a step that changes state must run inside one. */
     public static Connection required(Exchange exchange) {
-        Connection connection = connection(exchange);
-        if (connection == null) {
-            throw new IllegalStateException("this step changes the database and must run inside the eventTransaction policy");
-        }
-        return connection;
+        return requiredScope(exchange).connection();
+    }
+
+    /** Writes what the transaction holds, then commits it; a failure of either throws, and the caller rolls back. */
+    static void commit(TransactionScope scope) throws SQLException {
+        scope.writeAll();
+        scope.connection().commit();
     }
 
     @Override
@@ -61,7 +78,8 @@ public class EventTransaction implements Policy {
             Object caughtBefore = exchange.getProperty(Exchange.EXCEPTION_CAUGHT);
             try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(false);
-                bind(exchange, connection);
+                TransactionScope scope = new TransactionScope(connection, false);
+                bind(exchange, scope);
                 try {
                     processor.process(exchange);
                 } catch (Exception e) {
@@ -74,8 +92,13 @@ public class EventTransaction implements Policy {
                 if (failed) {
                     rollback(connection);
                 } else {
-                    // a failed commit throws: the error handler then runs the whole unit again in a new transaction
-                    connection.commit();
+                    try {
+                        commit(scope);
+                    } catch (SQLException | RuntimeException e) {
+                        // the error handler then runs the whole unit again in a new transaction
+                        rollback(connection);
+                        throw e;
+                    }
                 }
                 connection.setAutoCommit(true);
             }

@@ -42,8 +42,16 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
 
     @Override
     public boolean add(Exchange exchange, String eventId) {
-        Connection connection = EventTransaction.connection(exchange);
-        boolean claimed = connection != null ? claim(connection, eventId) : add(eventId);
+        TransactionScope scope = EventTransaction.scope(exchange);
+        boolean claimed;
+        if (scope == null) {
+            claimed = add(eventId);
+        } else if (scope.batch()) {
+            // held, and written with the batch's other claims in one JDBC batch before it commits (HeldClaims)
+            claimed = scope.held(this, HeldClaims::new).add(eventId);
+        } else {
+            claimed = claim(scope.connection(), eventId);
+        }
         if (!claimed) {
             // the idempotent consumer itself leaves no mark on a skipped duplicate
             exchange.setProperty(EventMetrics.DUPLICATE, true);
@@ -90,6 +98,30 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
             }
         }
         return claimed;
+    }
+
+    /**
+     * The claims of a batch's events, held until the batch commits: an event is taken as new unless the batch already
+     * had it (a duplicate within the batch is skipped as always). Written as one JDBC batch; if the database already
+     * knew an event (a redelivery after a crash or a rebalance), the batch fails, its transaction rolls back with the
+     * effects, and its events are handled one at a time, where each claim is decided before the effect.
+     */
+    private final class HeldClaims implements TransactionScope.Held {
+
+        private final Set<String> eventIds = new LinkedHashSet<>();
+
+        boolean add(String eventId) {
+            return eventIds.add(eventId);
+        }
+
+        @Override
+        public void write(Connection connection) throws SQLException {
+            int known = eventIds.size() - claimAll(connection, eventIds).size();
+            if (known > 0) {
+                throw new IllegalStateException(known + " event(s) of the batch were already processed by " + processorName
+                        + " (redelivered)");
+            }
+        }
     }
 
     private void bind(PreparedStatement insert, String eventId) throws SQLException {

@@ -42,20 +42,15 @@ public class EmailOutbox {
     }
 
     /** email-service step: the composed e-mail (see {@link OrderEmails#write}) into the outbox, on the event's transaction. */
-    public void add(Exchange exchange) throws SQLException {
+    public void add(Exchange exchange) {
         Message message = exchange.getMessage();
-        Connection connection = EventTransaction.required(exchange);
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO email_outbox "
+        // held, and written with the transaction's other e-mails as one JDBC batch before it commits
+        EventTransaction.requiredScope(exchange).rows("INSERT INTO email_outbox "
                 + "(event_id, recipient, sender, subject, body, created_at, attempts) VALUES (?, ?, ?, ?, ?, ?, 0) "
-                + "ON CONFLICT DO NOTHING")) {
-            insert.setString(1, message.getHeader("event_id", String.class));
-            insert.setString(2, message.getHeader("To", String.class));
-            insert.setString(3, message.getHeader("From", String.class));
-            insert.setString(4, message.getHeader("Subject", String.class));
-            insert.setString(5, message.getBody(String.class));
-            insert.setTimestamp(6, new Timestamp(System.currentTimeMillis()));
-            insert.executeUpdate();
-        }
+                + "ON CONFLICT DO NOTHING").add(
+                message.getHeader("event_id", String.class), message.getHeader("To", String.class),
+                message.getHeader("From", String.class), message.getHeader("Subject", String.class),
+                message.getBody(String.class), new Timestamp(System.currentTimeMillis()));
     }
 
     /**

@@ -2,6 +2,7 @@ package org.orderevents.inventory;
 
 import org.apache.camel.Exchange;
 import org.orderevents.db.EventTransaction;
+import org.orderevents.db.TransactionScope;
 import org.orderevents.event.Event;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.InventoryFailed;
@@ -17,12 +18,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** inventory-service: reserves every item of an order or none, and answers with the result event to publish. */
 public class StockReservation {
@@ -35,40 +38,77 @@ public class StockReservation {
 
     public Event<? extends OrderEvent> reserve(Event<OrderCreated> event, Exchange exchange) throws SQLException {
         OrderCreated order = event.data();
-        Connection connection = EventTransaction.required(exchange);
-        // sorted, so that two instances reserving the same products lock them in the same order (no deadlock)
+        TransactionScope scope = EventTransaction.requiredScope(exchange);
         Map<String, Integer> wanted = new TreeMap<>();
         for (OrderItem item : order.items()) {
             wanted.merge(item.productId(), item.quantity(), Integer::sum);
         }
-        Savepoint beforeReservation = connection.setSavepoint();
-        List<MissingItem> missing = new ArrayList<>();
-        try (PreparedStatement take = connection.prepareStatement(
-                "UPDATE stock SET available = available - ? WHERE product_id = ? AND available >= ?")) {
-            for (Map.Entry<String, Integer> line : wanted.entrySet()) {
-                take.setInt(1, line.getValue());
-                take.setString(2, line.getKey());
-                take.setInt(3, line.getValue());
-                if (take.executeUpdate() == 0) {
-                    missing.add(new MissingItem(line.getKey(), line.getValue(), available(connection, line.getKey())));
-                }
-            }
-        }
+        List<MissingItem> missing = scope.held(this, Ledger::new).reserve(scope.connection(), wanted);
         if (missing.isEmpty()) {
-            connection.releaseSavepoint(beforeReservation);
             return EventCodec.derivedFrom(event, InventoryReserved.TYPE,
                     new InventoryReserved(order.orderId(), order.userId(), order.items()));
         }
-        connection.rollback(beforeReservation);
         return EventCodec.derivedFrom(event, InventoryFailed.TYPE,
                 new InventoryFailed(order.orderId(), order.userId(), missing));
     }
 
-    private static int available(Connection connection, String productId) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT available FROM stock WHERE product_id = ?")) {
-            select.setString(1, productId);
-            try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? rows.getInt(1) : 0;
+    /**
+     * The stock of the products a transaction's orders reserve: each product's row is read and locked
+     * ({@code FOR UPDATE}) the first time an order of the transaction wants it, reserved from in memory, in the order of
+     * the events, and written once, as one JDBC batch, before the transaction commits. An UPDATE per item of every
+     * order (the former way) wrote the same few rows hundreds of times per batch.
+     * <p>
+     * The rows stay locked until the commit, as the UPDATEs' locks did: another instance reserving the same products
+     * waits for it. Within an order the products are locked in sorted order; across a batch, in the order the orders
+     * first want them, so two instances' batches can deadlock: the database then aborts one transaction and that batch
+     * is handled one event at a time ({@link org.orderevents.db.EventBatch}).
+     */
+    private static final class Ledger implements TransactionScope.Held {
+
+        private final Map<String, Integer> available = new HashMap<>();
+        private final Set<String> changed = new TreeSet<>();
+
+        /** Reserves every item or none; returns what is missing (empty when reserved). */
+        List<MissingItem> reserve(Connection connection, Map<String, Integer> wanted) throws SQLException {
+            List<MissingItem> missing = new ArrayList<>();
+            for (Map.Entry<String, Integer> line : wanted.entrySet()) {
+                int have = available(connection, line.getKey());
+                if (have < line.getValue()) {
+                    missing.add(new MissingItem(line.getKey(), line.getValue(), have));
+                }
+            }
+            if (missing.isEmpty()) {
+                wanted.forEach((productId, quantity) -> available.merge(productId, -quantity, Integer::sum));
+                changed.addAll(wanted.keySet());
+            }
+            return missing;
+        }
+
+        /** What is left of the product in this transaction; 0 for a product the stock table does not have. */
+        private int available(Connection connection, String productId) throws SQLException {
+            Integer have = available.get(productId);
+            if (have == null) {
+                try (PreparedStatement select = connection.prepareStatement(
+                        "SELECT available FROM stock WHERE product_id = ? FOR UPDATE")) {
+                    select.setString(1, productId);
+                    try (ResultSet rows = select.executeQuery()) {
+                        have = rows.next() ? rows.getInt(1) : 0;
+                    }
+                }
+                available.put(productId, have);
+            }
+            return have;
+        }
+
+        @Override
+        public void write(Connection connection) throws SQLException {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE stock SET available = ? WHERE product_id = ?")) {
+                for (String productId : changed) {
+                    update.setInt(1, available.get(productId));
+                    update.setString(2, productId);
+                    update.addBatch();
+                }
+                update.executeBatch();
             }
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.camel.Exchange;
 import org.orderevents.db.EventTransaction;
+import org.orderevents.db.TransactionScope;
 import org.orderevents.event.Event;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.InventoryFailed;
@@ -28,19 +29,23 @@ public class OrderBook {
 
     private final DataSource dataSource;
 
+    private static final String INSERT = "INSERT INTO orders (order_id, user_id, items, total, status, created_at) "
+            + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
     public OrderBook(DataSource dataSource) {
         this.dataSource = dataSource;
     }
 
     /** order.created: records an order it has not seen, so orders published by other producers are known too. */
-    public void record(Event<OrderCreated> event, Exchange exchange) throws SQLException {
-        insert(EventTransaction.required(exchange), event.data());
+    public void record(Event<OrderCreated> event, Exchange exchange) {
+        // held, and written with the transaction's other new orders as one JDBC batch (before a step reads orders)
+        OrderCreated order = event.data();
+        EventTransaction.requiredScope(exchange).rows(INSERT).add(order.orderId(), order.userId(), Json.write(order.items()),
+                order.total(), order.status(), order.createdAt());
     }
 
     static void insert(Connection connection, OrderCreated order) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO orders (order_id, user_id, items, total, status, created_at) VALUES (?, ?, ?, ?, ?, ?) "
-                        + "ON CONFLICT DO NOTHING")) {
+        try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
             insert.setString(1, order.orderId());
             insert.setString(2, order.userId());
             insert.setString(3, Json.write(order.items()));
@@ -54,7 +59,9 @@ public class OrderBook {
     /** order.status_changed: the order takes the new status. */
     public void changeStatus(Event<OrderStatusChanged> event, Exchange exchange) throws SQLException {
         OrderStatusChanged change = event.data();
-        try (PreparedStatement update = EventTransaction.required(exchange).prepareStatement(
+        TransactionScope scope = EventTransaction.requiredScope(exchange);
+        scope.write(INSERT);
+        try (PreparedStatement update = scope.connection().prepareStatement(
                 "UPDATE orders SET status = ?, reason = ?, updated_at = ? WHERE order_id = ?")) {
             update.setString(1, change.status());
             update.setString(2, change.reason());
@@ -69,7 +76,7 @@ public class OrderBook {
     /** inventory.reserved: the order is confirmed. */
     public Event<OrderStatusChanged> confirm(Event<InventoryReserved> event, Exchange exchange) throws SQLException {
         InventoryReserved reserved = event.data();
-        requireKnown(EventTransaction.required(exchange), reserved.orderId());
+        requireKnown(exchange, reserved.orderId());
         return EventCodec.derivedFrom(event, OrderStatusChanged.TYPE,
                 new OrderStatusChanged(reserved.orderId(), reserved.userId(), "confirmed", null, EventCodec.now()));
     }
@@ -77,7 +84,7 @@ public class OrderBook {
     /** inventory.failed: the order is rejected, with the missing stock as the reason. */
     public Event<OrderStatusChanged> reject(Event<InventoryFailed> event, Exchange exchange) throws SQLException {
         InventoryFailed failed = event.data();
-        requireKnown(EventTransaction.required(exchange), failed.orderId());
+        requireKnown(exchange, failed.orderId());
         String reason = "out of stock: " + failed.missing().stream()
                 .map(m -> m.productId() + " (requested " + m.requested() + ", available " + m.available() + ")")
                 .collect(Collectors.joining(", "));
@@ -86,8 +93,10 @@ public class OrderBook {
     }
 
     /** An inventory result may overtake its order.created on this service's other route: retried, then dead-lettered. */
-    private static void requireKnown(Connection connection, String orderId) throws SQLException {
-        if (find(connection, orderId) == null) {
+    private static void requireKnown(Exchange exchange, String orderId) throws SQLException {
+        TransactionScope scope = EventTransaction.requiredScope(exchange);
+        scope.write(INSERT);
+        if (find(scope.connection(), orderId) == null) {
             throw new OrderNotFoundException(orderId);
         }
     }
