@@ -221,13 +221,18 @@ public final class Benchmark {
                 heapFloor = app.heapFloorPerMinute();
             }
             Map<String, List<Long>> byService = new TreeMap<>();
+            // when in the run the slow ones were sent: by minute, or by 10 s in a run shorter than 2 minutes
+            long bucket = latencySeconds >= 120 ? 60_000 : 10_000;
+            Map<Long, List<Long>> byTime = new TreeMap<>();
             try (HikariDataSource dataSource = db.open(); Connection connection = dataSource.getConnection();
                  Statement statement = connection.createStatement();
                  ResultSet rows = statement.executeQuery("SELECT processor_name, event_id, processed_at FROM processed_events")) {
                 while (rows.next()) {
                     Integer i = index.get(rows.getString(2));
                     if (i != null) {
-                        byService.computeIfAbsent(rows.getString(1), k -> new ArrayList<>()).add(rows.getTimestamp(3).getTime() - sent[i]);
+                        long latency = rows.getTimestamp(3).getTime() - sent[i];
+                        byService.computeIfAbsent(rows.getString(1), k -> new ArrayList<>()).add(latency);
+                        byTime.computeIfAbsent((sent[i] - sent[0]) / bucket, k -> new ArrayList<>()).add(latency);
                     }
                 }
             }
@@ -237,6 +242,8 @@ public final class Benchmark {
                 long[] s = sorted(values);
                 detail.append(String.format(" %s p50 %d / p99 %d ms (%d);", service, percentile(s, 0.5), percentile(s, 0.99), s.length));
             });
+            detail.append(" p99 by ").append(bucket / 1000).append(" s of sending, ms: ")
+                    .append(byTime.values().stream().map(values -> String.valueOf(percentile(sorted(values), 0.99))).toList()).append(';');
             detail.append(" heap after GC, lowest per minute, MB: ").append(heapFloor).append(';');
             figures.latencyDetail = detail.toString();
             System.out.println(label + ": " + figures.latencyDetail);

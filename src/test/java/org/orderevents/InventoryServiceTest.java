@@ -69,8 +69,8 @@ class InventoryServiceTest extends OrderEventsTestSupport {
 
     @Test
     void aRedeliveredEventInABatchIsSkippedAndTheOthersReserveOnce() throws Exception {
-        // a batch's claims are written together before it commits (TransactionScope): one that the database already
-        // has (a redelivery after a crash) fails the batch, which is then handled one event at a time
+        // a batch looks its event ids up before its events run (ProcessedEvents.beforeBatch): the redelivered one is
+        // skipped as a duplicate, the new one's claim is held and written with the batch
         String first = UUID.randomUUID().toString();
         String eventId = sendEvent("orders", "order.created", "user_5", orderCreated(first, "user_5", "sticker", 4, "1"));
         awaitHandled("inventory-service", 1);

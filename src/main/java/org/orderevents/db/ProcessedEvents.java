@@ -12,6 +12,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -48,7 +51,7 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
             claimed = add(eventId);
         } else if (scope.batch()) {
             // held, and written with the batch's other claims in one JDBC batch before it commits (HeldClaims)
-            claimed = scope.held(this, HeldClaims::new).add(eventId);
+            claimed = scope.held(this, () -> new HeldClaims(Set.of())).add(eventId);
         } else {
             claimed = claim(scope.connection(), eventId);
         }
@@ -101,25 +104,57 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
     }
 
     /**
-     * The claims of a batch's events, held until the batch commits: an event is taken as new unless the batch already
-     * had it (a duplicate within the batch is skipped as always). Written as one JDBC batch; if the database already
-     * knew an event (a redelivery after a crash or a rebalance), the batch fails, its transaction rolls back with the
-     * effects, and its events are handled one at a time, where each claim is decided before the effect.
+     * Before a batch's events run ({@link EventBatch}): looks up which of their ids this processor already has, in
+     * one query, so that the idempotent consumer skips those as duplicates without a statement of its own, and the
+     * claims of the others are held and written together before the batch commits. Ids the batch did not name
+     * (null: a record that is not an event) are decided when claimed.
+     */
+    public void beforeBatch(TransactionScope scope, Collection<String> eventIds) throws SQLException {
+        List<String> ids = eventIds.stream().filter(Objects::nonNull).distinct().toList();
+        Set<String> known = new HashSet<>();
+        if (!ids.isEmpty()) {
+            // the ids as one array parameter, joined to the primary key: one index lookup per id on H2 and PostgreSQL
+            // (with "event_id IN (?, ?, …)", H2 compared each id with every row of the processor: 60 % of the consumer's
+            // time at 2,000 ids per batch)
+            try (PreparedStatement select = scope.connection().prepareStatement("SELECT p.event_id FROM UNNEST(?) AS t(id) "
+                    + "JOIN processed_events p ON p.processor_name = ? AND p.event_id = t.id")) {
+                select.setArray(1, scope.connection().createArrayOf("varchar", ids.toArray()));
+                select.setString(2, processorName);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        known.add(rows.getString(1));
+                    }
+                }
+            }
+        }
+        scope.held(this, () -> new HeldClaims(known));
+    }
+
+    /**
+     * The claims of a batch's events, held until the batch commits: an event is new unless this processor had it
+     * before the batch ({@link #beforeBatch}) or the batch already had it. Written as one JDBC batch; should the
+     * database have one after all (another instance claimed it since: a rebalance), the batch fails, its transaction
+     * rolls back with the effects, and its events are handled one at a time, each claim decided before its effect.
      */
     private final class HeldClaims implements TransactionScope.Held {
 
+        private final Set<String> known;
         private final Set<String> eventIds = new LinkedHashSet<>();
 
+        HeldClaims(Set<String> known) {
+            this.known = known;
+        }
+
         boolean add(String eventId) {
-            return eventIds.add(eventId);
+            return !known.contains(eventId) && eventIds.add(eventId);
         }
 
         @Override
         public void write(Connection connection) throws SQLException {
-            int known = eventIds.size() - claimAll(connection, eventIds).size();
-            if (known > 0) {
-                throw new IllegalStateException(known + " event(s) of the batch were already processed by " + processorName
-                        + " (redelivered)");
+            int taken = eventIds.size() - claimAll(connection, eventIds).size();
+            if (taken > 0) {
+                throw new IllegalStateException(taken + " event(s) of the batch were claimed by another consumer of "
+                        + processorName + " while it ran");
             }
         }
     }

@@ -1,6 +1,8 @@
 package org.orderevents.event;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -116,6 +118,32 @@ public class EventCodec {
                     Fields.positiveInt(item, "requested", at + ".requested"), available.intValue()));
         }
         return missing;
+    }
+
+    /**
+     * The envelope's {@code event_id}, read without parsing the rest (a batch's duplicate check before its events run);
+     * null when the record is not a JSON object with a textual top-level event_id. {@link #parse} still checks it all.
+     */
+    public static String eventId(byte[] value) {
+        if (value == null) {
+            return null;
+        }
+        try (JsonParser parser = Json.MAPPER.getFactory().createParser(value)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            for (JsonToken token = parser.nextToken(); token == JsonToken.FIELD_NAME; token = parser.nextToken()) {
+                boolean id = EVENT_ID.equals(parser.currentName());
+                JsonToken next = parser.nextToken();
+                if (id) {
+                    return next == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     public static byte[] write(Event<?> event) {
