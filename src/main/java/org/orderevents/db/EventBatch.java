@@ -140,8 +140,10 @@ public class EventBatch extends ServiceSupport {
             committed(records, eventRoute).forEach(event -> metrics.committed(service, event));
             return COMMITTED;
         } catch (EventFailed e) {
-            LOG.info("A batch of {} events failed at event {} ({}); the events before it are committed as a batch, it is "
-                    + "handled alone", records.size(), e.index + 1, e.getCause().getMessage());
+            if (records.size() > 1) {
+                LOG.info("A batch of {} events failed at event {} ({}); it is handled alone, the events before and after it "
+                        + "as batches", records.size(), e.index + 1, e.getCause().getMessage());
+            }
             return e.index;
         } catch (Exception e) {
             LOG.info("A batch of {} events failed ({}); its events are handled one at a time", records.size(), e.getMessage());
