@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.orderevents.api.AdminToken;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -197,6 +196,6 @@ class DeadLetterReplayTest extends OrderEventsTestSupport {
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
-        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return TestHttp.send(request.build());
     }
 }

@@ -22,7 +22,6 @@ import javax.sql.DataSource;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -273,7 +272,7 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json");
         headers.forEach(request::header);
         request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return TestHttp.send(request.build());
     }
 
     /**

@@ -71,4 +71,15 @@ class EventCodecTest {
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
+
+    @Test
+    void readsTheEventIdAloneWhereverItIsAndNothingFromWhatIsNotAnEnvelope() {
+        assertThat(EventCodec.eventId(bytes(CREATED))).isEqualTo(EventCodec.parse(bytes(CREATED)).eventId());
+        assertThat(EventCodec.eventId(bytes("{\"data\":{\"event_id\":\"inner\"},\"event_id\":\"e-2\"}"))).isEqualTo("e-2");
+        assertThat(EventCodec.eventId(bytes("{\"event_id\":42}"))).isNull();
+        assertThat(EventCodec.eventId(bytes("{\"event_type\":\"order.created\"}"))).isNull();
+        assertThat(EventCodec.eventId(bytes("[\"event_id\"]"))).isNull();
+        assertThat(EventCodec.eventId(bytes("{not json"))).isNull();
+        assertThat(EventCodec.eventId(null)).isNull();
+    }
 }

@@ -1,12 +1,12 @@
 package org.orderevents.fault;
 
+import org.orderevents.TestHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.orderevents.TestBroker;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -68,9 +68,9 @@ class DatabaseOutageTest extends FaultTestSupport {
                     () -> deadLetters("orders.dlq", run + "-during").size() == DURING * ORDERS_GROUPS.size());
             database.start();
             // "after the outage" from the application's side: its pool has connections again (it needs a few hundred ms)
-            Poll.until("the database check UP again", Duration.ofSeconds(30), () -> HttpClient.newHttpClient().send(
+            Poll.until("the database check UP again", Duration.ofSeconds(30), () -> TestHttp.send(
                     HttpRequest.newBuilder(URI.create("http://localhost:" + properties.get("http.port") + "/observe/health/ready"))
-                            .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+                            .build()).statusCode() == 200);
 
             publishOrders(run + "-after", AFTER, "sticker");
             Poll.until("the orders after the outage confirmed", Duration.ofMinutes(2),
@@ -122,10 +122,10 @@ class DatabaseOutageTest extends FaultTestSupport {
     }
 
     private static String replay(String port, String token, String body) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> response = TestHttp.send(HttpRequest.newBuilder(
                         URI.create("http://localhost:" + port + "/dlq/replay"))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return response.body();
     }
