@@ -26,6 +26,12 @@ import java.util.Properties;
  */
 public class OrderEmails {
 
+    /**
+     * The mail session the .eml files are written with: one for all, since making one per e-mail read Jakarta Mail's
+     * provider lists from the class path each time (a third of the outbox sender's time at 400 orders/s, JFR).
+     */
+    private static final Session SESSION = Session.getInstance(new Properties());
+
     private final String from;
     private final String recipientDomain;
 
@@ -84,7 +90,7 @@ public class OrderEmails {
     /** The composed e-mail as an RFC 5322 message, the content of an .eml file. */
     public byte[] eml(Exchange exchange) throws MessagingException, IOException {
         Message message = exchange.getMessage();
-        MimeMessage mail = new MimeMessage(Session.getInstance(new Properties())) {
+        MimeMessage mail = new MimeMessage(SESSION) {
             @Override
             protected void updateMessageID() throws MessagingException {
                 setHeader("Message-ID", message.getHeader("Message-ID", String.class));
