@@ -24,7 +24,7 @@ import java.sql.SQLException;
 public class EventTransaction implements Policy {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventTransaction.class);
-    private static final String CONNECTION = "orderEvents.connection";
+    private static final String SCOPE = "orderEvents.transaction";
 
     private final DataSource dataSource;
 
@@ -34,7 +34,7 @@ public class EventTransaction implements Policy {
 
     /** The transaction the exchange is in, or null outside of one. */
     public static TransactionScope scope(Exchange exchange) {
-        return exchange.getProperty(CONNECTION, TransactionScope.class);
+        return exchange.getProperty(SCOPE, TransactionScope.class);
     }
 
     /** The connection of the transaction the exchange is in, or null outside of one. */
@@ -45,7 +45,7 @@ public class EventTransaction implements Policy {
 
     /** Puts the exchange in the transaction (an {@link EventBatch}'s). */
     static void bind(Exchange exchange, TransactionScope scope) {
-        exchange.setProperty(CONNECTION, scope);
+        exchange.setProperty(SCOPE, scope);
     }
 
     /** The transaction the exchange is in; a step that changes state must run inside one. */
@@ -85,7 +85,7 @@ public class EventTransaction implements Policy {
                 } catch (Exception e) {
                     exchange.setException(e);
                 } finally {
-                    exchange.removeProperty(CONNECTION);
+                    exchange.removeProperty(SCOPE);
                 }
                 boolean failed = exchange.getException() != null || exchange.isRollbackOnly()
                         || exchange.getProperty(Exchange.EXCEPTION_CAUGHT) != caughtBefore;

@@ -39,21 +39,24 @@ public class OrderBook {
     /** order.created: records an order it has not seen, so orders published by other producers are known too. */
     public void record(Event<OrderCreated> event, Exchange exchange) {
         // held, and written with the transaction's other new orders as one JDBC batch (before a step reads orders)
-        OrderCreated order = event.data();
-        EventTransaction.requiredScope(exchange).rows(INSERT).add(order.orderId(), order.userId(), Json.write(order.items()),
-                order.total(), order.status(), order.createdAt());
+        EventTransaction.requiredScope(exchange).rows(INSERT).add(row(event.data()));
     }
 
+    /** The order API's INSERT: at once, before the order is published. */
     static void insert(Connection connection, OrderCreated order) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-            insert.setString(1, order.orderId());
-            insert.setString(2, order.userId());
-            insert.setString(3, Json.write(order.items()));
-            insert.setBigDecimal(4, order.total());
-            insert.setString(5, order.status());
-            insert.setString(6, order.createdAt());
+            Object[] row = row(order);
+            for (int i = 0; i < row.length; i++) {
+                insert.setObject(i + 1, row[i]);
+            }
             insert.executeUpdate();
         }
+    }
+
+    /** The parameters of {@link #INSERT} for the order. */
+    private static Object[] row(OrderCreated order) {
+        return new Object[] {order.orderId(), order.userId(), Json.write(order.items()), order.total(), order.status(),
+                order.createdAt()};
     }
 
     /** order.status_changed: the order takes the new status. */

@@ -1,0 +1,87 @@
+package org.orderevents.db;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A batch's claims on a real H2 file database: looked up before its events run, held, written before its commit
+ * ({@link ProcessedEvents#beforeBatch}, {@link TransactionScope}).
+ */
+class BatchClaimsTest {
+
+    @TempDir
+    Path dir;
+
+    private HikariDataSource dataSource;
+    private ProcessedEvents processed;
+
+    @BeforeEach
+    void database() {
+        dataSource = Database.open("jdbc:h2:file:" + dir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE", "sa", "");
+        Database.migrate(dataSource);
+        processed = new ProcessedEvents(dataSource, "batch-claims");
+    }
+
+    @AfterEach
+    void close() {
+        dataSource.close();
+    }
+
+    @Test
+    void aKnownIdIsADuplicateAndTheNewOnesCommitWithTheBatch() throws Exception {
+        assertThat(processed.add("known")).isTrue();
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            TransactionScope scope = new TransactionScope(connection, true);
+            processed.beforeBatch(scope, Arrays.asList("known", "new", null, "new"));
+            Exchange event = inBatch(scope);
+
+            assertThat(processed.add(event, "known")).as("claimed before the batch").isFalse();
+            assertThat(processed.add(event, "new")).isTrue();
+            assertThat(processed.add(event, "new")).as("twice in one batch").isFalse();
+            assertThat(processed.contains("new")).as("held until the commit").isFalse();
+            EventTransaction.commit(scope);
+        }
+        assertThat(processed.contains("new")).isTrue();
+    }
+
+    @Test
+    void anIdClaimedElsewhereWhileTheBatchRanFailsItsCommit() throws Exception {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            TransactionScope scope = new TransactionScope(connection, true);
+            processed.beforeBatch(scope, List.of("a", "b"));
+            Exchange event = inBatch(scope);
+            assertThat(processed.add(event, "a")).isTrue();
+            assertThat(processed.add(event, "b")).isTrue();
+
+            // another instance's consumer, after a rebalance, commits its claim of b first
+            assertThat(processed.add("b")).isTrue();
+
+            assertThatThrownBy(() -> EventTransaction.commit(scope)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("1 event(s) of the batch were claimed by another consumer of batch-claims");
+            EventTransaction.rollback(connection);
+        }
+        assertThat(processed.contains("a")).as("rolled back with the batch").isFalse();
+    }
+
+    private static Exchange inBatch(TransactionScope scope) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        EventTransaction.bind(exchange, scope);
+        return exchange;
+    }
+}
