@@ -12,8 +12,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.orderevents.db.Database;
+import org.orderevents.db.ProcessedEvents;
 import org.orderevents.event.Json;
 
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +104,30 @@ final class Baselines {
             context.start();
             long end = done.get(30, TimeUnit.MINUTES);
             return records / ((end - start.get()) / 1e9);
+        }
+    }
+
+    /**
+     * The floor under every service: the project's durable duplicate check alone ({@link ProcessedEvents#claimAll},
+     * one JDBC batch of a poll's 2,000 claims and a commit), on the same kind of fresh database, with no Kafka, no
+     * Camel and no effect. No service that writes a claim per event can be faster than this on the database.
+     */
+    static double durableClaims(List<String> eventIds, BenchDatabase database) throws Exception {
+        try (HikariDataSource dataSource = database.open()) {
+            Database.migrate(dataSource);
+            ProcessedEvents claims = new ProcessedEvents(dataSource, "bench-claims");
+            long start = System.nanoTime();
+            for (int from = 0; from < eventIds.size(); from += 2000) {
+                try (Connection connection = dataSource.getConnection()) {
+                    connection.setAutoCommit(false);
+                    int batch = Math.min(2000, eventIds.size() - from);
+                    if (claims.claimAll(connection, eventIds.subList(from, from + batch)).size() != batch) {
+                        throw new IllegalStateException("a claim of the floor run was not new");
+                    }
+                    connection.commit();
+                }
+            }
+            return eventIds.size() / ((System.nanoTime() - start) / 1e9);
         }
     }
 }

@@ -133,6 +133,12 @@ public final class Benchmark {
             } finally {
                 delete(dir);
             }
+            dir = work.resolve(label + "-claims");
+            try (BenchDatabase db = freshDatabase(database, dir)) {
+                record(figures, label, "claims", Baselines.durableClaims(preloaded.stream().map(OrderEvents.Event::eventId).toList(), db));
+            } finally {
+                delete(dir);
+            }
             for (String service : services) {
                 record(figures, label, service, appRun(database, label, service, figures));
             }
@@ -329,6 +335,7 @@ public final class Benchmark {
     static {
         NAMES.put("baselineA", "baseline A: kafka-clients, Jackson parse, commitSync per poll");
         NAMES.put("baselineB", "baseline B: Camel kafka: + idempotent consumer, stock JdbcMessageIdRepository, HikariCP");
+        NAMES.put("claims", "floor: the durable duplicate check alone (2,000 claims per JDBC batch + commit; no Kafka, no Camel)");
         NAMES.put("email-service", "email-service alone (consumer + outbox sender)");
         NAMES.put("inventory-service", "inventory-service alone (reserve + publish result)");
         NAMES.put("analytics-service", "analytics-service alone (batch consumer)");

@@ -2,6 +2,7 @@ package org.orderevents.analytics;
 
 import org.apache.camel.Exchange;
 import org.orderevents.db.Database;
+import org.orderevents.db.MultiRowInsert;
 import org.orderevents.db.ProcessedEvents;
 import org.orderevents.deadletter.DeadLetters;
 import org.orderevents.kafka.BatchOffsets;
@@ -132,8 +133,10 @@ public class OrderTotals {
         String update = "UPDATE " + table + " SET " + column + " = " + column + " + ? WHERE " + key + " = ?";
         Map<String, ?> missing = executeEach(connection, update, values);
         if (!missing.isEmpty()) {
-            Map<String, ?> raced = executeEach(connection,
-                    "INSERT INTO " + table + " (" + column + ", " + key + ") VALUES (?, ?) ON CONFLICT DO NOTHING", missing);
+            Map<String, Object> raced = new TreeMap<>(missing);
+            List<Object[]> rows = missing.entrySet().stream().map(row -> new Object[] {row.getValue(), row.getKey()}).toList();
+            new MultiRowInsert("INSERT INTO " + table + " (" + column + ", " + key + ") VALUES (?, ?) ON CONFLICT DO NOTHING")
+                    .writeReturning(connection, rows, key).forEach(raced::remove);
             if (!raced.isEmpty() && !executeEach(connection, update, raced).isEmpty()) {
                 throw new SQLException("rows of " + table + " neither inserted nor updated: " + raced.keySet());
             }

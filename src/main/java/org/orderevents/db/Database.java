@@ -175,13 +175,13 @@ public final class Database {
     }
 
     /**
-     * One row's update count from a JDBC batch. PostgreSQL's driver answers SUCCESS_NO_INFO (-2) for every row when
-     * {@code reWriteBatchedInserts=true}: then a new row cannot be told from an existing one, so that is refused.
+     * One row's update count from a JDBC batch of UPDATEs. A driver that answers SUCCESS_NO_INFO (-2) instead cannot tell
+     * a changed row from a missing one, so that is refused.
      */
     public static int updateCount(int count) throws SQLException {
         if (count == Statement.SUCCESS_NO_INFO) {
-            throw new SQLException("the JDBC driver reports no update count per row of a batch, so a new row cannot be told "
-                    + "from an existing one: remove reWriteBatchedInserts=true from db.url");
+            throw new SQLException("the JDBC driver reports no update count per row of a batch, so a changed row cannot be told "
+                    + "from a missing one");
         }
         return count;
     }

@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -30,6 +31,7 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
 
     private static final String CLAIM = "INSERT INTO processed_events (processor_name, event_id, processed_at) "
             + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+    private static final MultiRowInsert CLAIMS = new MultiRowInsert(CLAIM);
 
     private final DataSource dataSource;
     private final String processorName;
@@ -50,7 +52,7 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
         if (scope == null) {
             claimed = add(eventId);
         } else if (scope.batch()) {
-            // held, and written with the batch's other claims in one JDBC batch before it commits (HeldClaims)
+            // held, and written with the batch's other claims in a few multi-row INSERTs before it commits (HeldClaims)
             claimed = scope.held(this, () -> new HeldClaims(Set.of())).add(eventId);
         } else {
             claimed = claim(scope.connection(), eventId);
@@ -81,23 +83,19 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
         }
     }
 
-    /** Records many events in one JDBC batch; returns the ids that were new, in the given order. */
+    /** Records many events in a few multi-row statements; returns the ids that were new, in the given order. */
     public Set<String> claimAll(Connection connection, Collection<String> eventIds) throws SQLException {
         Set<String> unique = new LinkedHashSet<>(eventIds);
+        Timestamp now = new Timestamp(System.currentTimeMillis());
+        List<Object[]> rows = new ArrayList<>(unique.size());
+        for (String id : unique) {
+            rows.add(new Object[] {processorName, id, now});
+        }
+        Set<String> inserted = new HashSet<>(CLAIMS.writeReturning(connection, rows, "event_id"));
         Set<String> claimed = new LinkedHashSet<>();
-        try (PreparedStatement insert = connection.prepareStatement(CLAIM)) {
-            for (String id : unique) {
-                bind(insert, id);
-                insert.addBatch();
-            }
-            // 1 for a new id, 0 for a conflict, on H2 and on PostgreSQL; PostgreSQL's driver answers SUCCESS_NO_INFO (-2)
-            // for every row when reWriteBatchedInserts=true, so that URL option must never be enabled: Database.updateCount refuses it
-            int[] counts = insert.executeBatch();
-            int i = 0;
-            for (String id : unique) {
-                if (Database.updateCount(counts[i++]) == 1) {
-                    claimed.add(id);
-                }
+        for (String id : unique) {
+            if (inserted.contains(id)) {
+                claimed.add(id);
             }
         }
         return claimed;
@@ -136,7 +134,7 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
 
     /**
      * The claims of a batch's events, held until the batch commits: an event is new unless this processor had it
-     * before the batch ({@link #beforeBatch}) or the batch already had it. Written as one JDBC batch; should the
+     * before the batch ({@link #beforeBatch}) or the batch already had it. Written as multi-row INSERTs; should the
      * database have one after all (another instance claimed it since: a rebalance), the batch fails, its transaction
      * rolls back with the effects, and its events are handled one at a time, each claim decided before its effect.
      */

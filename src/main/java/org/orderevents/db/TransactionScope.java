@@ -1,7 +1,6 @@
 package org.orderevents.db;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +12,7 @@ import java.util.function.Supplier;
  * One JDBC transaction of the application, as its steps see it: the connection, and the writes held back to run
  * together just before it commits. An {@link EventBatch} runs a whole poll's events in one transaction; a step that
  * would write a row per event (a claim, an outbox row, a stock change) holds the write here instead, and the batch
- * writes them in one JDBC batch per statement, or, for a row that many events change (a product's stock), once. That
+ * writes them as a few multi-row statements per table, or, for a row that many events change (a product's stock), once. That
  * takes a database round-trip per event off PostgreSQL and a statement per event off H2.
  * <p>
  * The held writes run in the order they were first held; a step that reads what another step holds (an order's row
@@ -54,7 +53,7 @@ public final class TransactionScope {
         return (T) held.computeIfAbsent(key, k -> create.get());
     }
 
-    /** An INSERT or UPDATE held as rows of one JDBC batch (the statement's text is the key). */
+    /** An INSERT held as rows, written together as a few multi-row statements (the statement's text is the key). */
     public Rows rows(String sql) {
         return held(sql, () -> new Rows(sql));
     }
@@ -74,14 +73,14 @@ public final class TransactionScope {
         }
     }
 
-    /** Rows of one statement, written as one JDBC batch. */
+    /** Rows of one INSERT, written as a few statements of many rows each ({@link MultiRowInsert}). */
     public static final class Rows implements Held {
 
-        private final String sql;
+        private final MultiRowInsert insert;
         private final List<Object[]> rows = new ArrayList<>();
 
         private Rows(String sql) {
-            this.sql = sql;
+            this.insert = new MultiRowInsert(sql);
         }
 
         public void add(Object... parameters) {
@@ -90,15 +89,7 @@ public final class TransactionScope {
 
         @Override
         public void write(Connection connection) throws SQLException {
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                for (Object[] row : rows) {
-                    for (int i = 0; i < row.length; i++) {
-                        statement.setObject(i + 1, row[i]);
-                    }
-                    statement.addBatch();
-                }
-                statement.executeBatch();
-            }
+            insert.write(connection, rows);
         }
     }
 }

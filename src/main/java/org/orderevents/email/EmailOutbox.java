@@ -44,7 +44,7 @@ public class EmailOutbox {
     /** email-service step: the composed e-mail (see {@link OrderEmails#write}) into the outbox, on the event's transaction. */
     public void add(Exchange exchange) {
         Message message = exchange.getMessage();
-        // held, and written with the transaction's other e-mails as one JDBC batch before it commits
+        // held, and written with the transaction's other e-mails as multi-row INSERTs before it commits
         EventTransaction.requiredScope(exchange).rows("INSERT INTO email_outbox "
                 + "(event_id, recipient, sender, subject, body, created_at, attempts) VALUES (?, ?, ?, ?, ?, ?, 0) "
                 + "ON CONFLICT DO NOTHING").add(

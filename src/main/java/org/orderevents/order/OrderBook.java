@@ -38,7 +38,7 @@ public class OrderBook {
 
     /** order.created: records an order it has not seen, so orders published by other producers are known too. */
     public void record(Event<OrderCreated> event, Exchange exchange) {
-        // held, and written with the transaction's other new orders as one JDBC batch (before a step reads orders)
+        // held, and written with the transaction's other new orders as multi-row INSERTs (before a step reads orders)
         EventTransaction.requiredScope(exchange).rows(INSERT).add(row(event.data()));
     }
 
