@@ -3,7 +3,10 @@ package org.orderevents.event;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -81,5 +84,23 @@ class EventCodecTest {
         assertThat(EventCodec.eventId(bytes("[\"event_id\"]"))).isNull();
         assertThat(EventCodec.eventId(bytes("{not json"))).isNull();
         assertThat(EventCodec.eventId(null)).isNull();
+    }
+
+    @Test
+    void aDerivedIdIsTheVersion3UuidOfTheSourceIdAndTypeAsBefore() {
+        // ids derived before this code must still be recognised as the same: the JDK's name-based UUID
+        for (String name : List.of("", "e-1/order.status_changed", "3f2a9c1e-0000-4000-8000-000000000000/inventory.reserved", "\u00e9v\u00e9nement")) {
+            assertThat(EventCodec.nameUuid(name)).isEqualTo(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Test
+    void nowIsTheInstantToTheMillisecondAsInstantWritesIt() {
+        Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String now = EventCodec.now();
+        Instant after = Instant.now();
+
+        assertThat(Instant.parse(now)).isBetween(before, after);
+        assertThat(now).isEqualTo(Instant.parse(now).toString()).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z");
     }
 }
