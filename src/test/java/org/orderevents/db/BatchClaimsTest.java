@@ -11,15 +11,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A batch's claims on a real H2 file database: looked up before its events run, held, written before its commit
- * ({@link ProcessedEvents#beforeBatch}, {@link TransactionScope}).
+ * ({@link ProcessedEvents#beforeBatch}, {@link TransactionScope}), in multi-row INSERTs ({@link MultiRowInsert}).
  */
 class BatchClaimsTest {
 
@@ -77,6 +79,34 @@ class BatchClaimsTest {
             EventTransaction.rollback(connection);
         }
         assertThat(processed.contains("a")).as("rolled back with the batch").isFalse();
+    }
+
+    @Test
+    void claimsAndHeldRowsOfMoreThanOneStatementAreAllWrittenAndCounted() throws Exception {
+        // 1,234 ids: three statements of up to 500 rows; every third one claimed before, across the statements' edges
+        List<String> ids = IntStream.range(0, 1234).mapToObj(i -> "e-" + i).toList();
+        List<String> known = ids.stream().filter(id -> Integer.parseInt(id.substring(2)) % 3 == 0).toList();
+        try (Connection connection = dataSource.getConnection()) {
+            assertThat(processed.claimAll(connection, known)).hasSize(known.size());
+            List<String> repeated = new ArrayList<>(ids);
+            repeated.add("e-1");
+            assertThat(processed.claimAll(connection, repeated)).as("the new ones, once each, in order")
+                    .containsExactlyElementsOf(ids.stream().filter(id -> !known.contains(id)).toList());
+
+            connection.setAutoCommit(false);
+            TransactionScope scope = new TransactionScope(connection, true);
+            TransactionScope.Rows rows = scope.rows("INSERT INTO stock (product_id, name, available) VALUES (?, ?, 7) ON CONFLICT DO NOTHING");
+            IntStream.range(0, 1001).forEach(i -> rows.add("p-" + i, "product " + i));
+            rows.add("mug", "an existing product: no row");
+            EventTransaction.commit(scope);
+        }
+        try (Connection connection = dataSource.getConnection(); var statement = connection.createStatement();
+             var count = statement.executeQuery("SELECT COUNT(*), SUM(available) FROM stock WHERE product_id LIKE 'p-%'")) {
+            count.next();
+            assertThat(count.getLong(1)).isEqualTo(1001);
+            assertThat(count.getLong(2)).isEqualTo(7007);
+        }
+        assertThat(processed.contains("e-1233")).isTrue();
     }
 
     private static Exchange inBatch(TransactionScope scope) {
