@@ -109,7 +109,7 @@ final class Baselines {
 
     /**
      * The floor under every service: the project's durable duplicate check alone ({@link ProcessedEvents#claimAll},
-     * one JDBC batch of a poll's 2,000 claims and a commit), on the same kind of fresh database, with no Kafka, no
+     * a poll's 2,000 claims as multi-row INSERTs and a commit), on the same kind of fresh database, with no Kafka, no
      * Camel and no effect. No service that writes a claim per event can be faster than this on the database.
      */
     static double durableClaims(List<String> eventIds, BenchDatabase database) throws Exception {

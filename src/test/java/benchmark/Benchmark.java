@@ -32,8 +32,9 @@ import java.util.stream.Stream;
 /**
  * The benchmark of issue 4: {@code mvn -Pbench} (README, "Benchmark"). On one embedded broker and one pre-loaded
  * topic of {@code bench.events} order.created events, per database (H2 file, then PostgreSQL when it answers), it
- * measures {@code bench.runs} times: baseline A, baseline B ({@link Baselines}), the application with one service's
- * routes at a time, and with all routes; then once the end-to-end latency at a steady rate, all services running.
+ * measures {@code bench.runs} times: baseline A, baseline B and the floor of the durable duplicate check
+ * ({@link Baselines}), the application with one service's routes at a time, and with all routes (each over the whole
+ * run and over its second half); then once the end-to-end latency at a steady rate, all services running.
  * Throughputs are the median of the runs.
  * <p>
  * Options (system properties): {@code bench.events} (100000), {@code bench.runs} (3), {@code bench.databases}

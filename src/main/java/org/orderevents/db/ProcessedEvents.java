@@ -75,9 +75,8 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
 
     /** Records the event as processed; false if it already was (a duplicate). */
     public boolean claim(Connection connection, String eventId) {
-        try (PreparedStatement insert = connection.prepareStatement(CLAIM)) {
-            bind(insert, eventId);
-            return insert.executeUpdate() == 1;
+        try {
+            return CLAIMS.write(connection, List.<Object[]>of(row(eventId, new Timestamp(System.currentTimeMillis())))) == 1;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot record event " + eventId + " for " + processorName + ": " + e.getMessage(), e);
         }
@@ -89,7 +88,7 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
         Timestamp now = new Timestamp(System.currentTimeMillis());
         List<Object[]> rows = new ArrayList<>(unique.size());
         for (String id : unique) {
-            rows.add(new Object[] {processorName, id, now});
+            rows.add(row(id, now));
         }
         Set<String> inserted = new HashSet<>(CLAIMS.writeReturning(connection, rows, "event_id"));
         Set<String> claimed = new LinkedHashSet<>();
@@ -99,6 +98,11 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
             }
         }
         return claimed;
+    }
+
+    /** The parameters of {@link #CLAIM} for one event. */
+    private Object[] row(String eventId, Timestamp processedAt) {
+        return new Object[] {processorName, eventId, processedAt};
     }
 
     /**
@@ -159,12 +163,6 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
                         + processorName + " while it ran");
             }
         }
-    }
-
-    private void bind(PreparedStatement insert, String eventId) throws SQLException {
-        insert.setString(1, processorName);
-        insert.setString(2, eventId);
-        insert.setTimestamp(3, new Timestamp(System.currentTimeMillis()));
     }
 
     @Override

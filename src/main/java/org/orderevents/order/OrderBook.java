@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.camel.Exchange;
 import org.orderevents.db.EventTransaction;
+import org.orderevents.db.MultiRowInsert;
 import org.orderevents.db.TransactionScope;
 import org.orderevents.event.Event;
 import org.orderevents.event.EventCodec;
@@ -44,13 +45,7 @@ public class OrderBook {
 
     /** The order API's INSERT: at once, before the order is published. */
     static void insert(Connection connection, OrderCreated order) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-            Object[] row = row(order);
-            for (int i = 0; i < row.length; i++) {
-                insert.setObject(i + 1, row[i]);
-            }
-            insert.executeUpdate();
-        }
+        new MultiRowInsert(INSERT).write(connection, List.<Object[]>of(row(order)));
     }
 
     /** The parameters of {@link #INSERT} for the order. */

@@ -109,6 +109,20 @@ class BatchClaimsTest {
         assertThat(processed.contains("e-1233")).isTrue();
     }
 
+    @Test
+    void aStatementOrRowItCannotWriteIsRefusedNamingIt() throws Exception {
+        assertThatThrownBy(() -> new MultiRowInsert("UPDATE stock SET available = ? WHERE product_id = ?"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("not an INSERT ... VALUES (...) statement: UPDATE stock SET available = ? WHERE product_id = ?");
+        MultiRowInsert insert = new MultiRowInsert("INSERT INTO stock (product_id, name, available) VALUES (?, ?, ?)");
+        try (Connection connection = dataSource.getConnection()) {
+            assertThatThrownBy(() -> insert.write(connection, List.<Object[]>of(new Object[] {"p-1", "two values"})))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("2 values for a row of 3 parameters: INSERT INTO stock (product_id, name, available) VALUES (?, ?, ?)");
+            assertThat(insert.write(connection, List.of())).as("no rows, no statement").isZero();
+        }
+    }
+
     private static Exchange inBatch(TransactionScope scope) {
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         EventTransaction.bind(exchange, scope);
