@@ -149,6 +149,7 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         health.register(database);
         ConsumerLag lag = new ConsumerLag(context, metrics, lagIntervalMs, maxLag, maxLagMs, stuckMs);
         context.addService(lag);
+        context.addStartupListener(lag);
         health.register(ConsumerLagHealthCheck.lag(lag));
         health.register(ConsumerLagHealthCheck.progress(lag));
         // read at each scrape (the meter registry exists once camel-main has configured metrics, at start-up)

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * GET /view in a real headless browser (Debian's chromium): the page's script runs, reads the application's endpoints
+ * GET / in a real headless browser (Debian's chromium): the page's script runs, reads the application's endpoints
  * and shows the figures of what the test sent. Skipped, with a message, where chromium is not installed.
  */
 class LiveViewTest extends OrderEventsTestSupport {
@@ -33,7 +33,7 @@ class LiveViewTest extends OrderEventsTestSupport {
         awaitAnalytics(2);
         assertThat(deadLetters("orders", bad, 4)).hasSize(4);
 
-        String dom = render("http://localhost:" + httpPort + "/view");
+        String dom = render("http://localhost:" + httpPort + "/");
 
         assertThat(dom).contains("<td class=\"n\" id=\"total-orders\">2</td>");
         assertThat(dom).contains("<td class=\"n\" id=\"total-revenue\">37.5");

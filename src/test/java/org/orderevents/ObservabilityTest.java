@@ -58,8 +58,10 @@ class ObservabilityTest extends OrderEventsTestSupport {
             }
             throw e;
         }
-        // Camel's own: exchanges and processing time per route
-        assertThat(metric("camel_exchanges_total", "routeId", "email-service")).isGreaterThanOrEqualTo(4);
+        // Camel's own: exchanges and processing time per route. The batch route makes one exchange per poll, however the
+        // broker spreads the 5 records over polls; its event route makes at least one per record
+        assertThat(metric("camel_exchanges_total", "routeId", "email-service")).isGreaterThanOrEqualTo(1);
+        assertThat(metric("camel_exchanges_total", "routeId", "email-service-event")).isGreaterThanOrEqualTo(5);
         assertThat(http("GET", "/observe/metrics", null).body()).contains("camel_route_policy_seconds_count{");
     }
 

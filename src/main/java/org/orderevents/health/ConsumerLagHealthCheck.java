@@ -11,7 +11,8 @@ import java.util.Map;
  * Two checks on the readings of {@link ConsumerLag}:
  * <ul>
  *   <li>{@code consumer-lag} (readiness): DOWN while a group's lag has stayed over {@code health.lag.max-events} for
- *       {@code health.lag.max-duration-ms}. Restarting would not help, so it is not a liveness check.</li>
+ *       {@code health.lag.max-duration-ms}, or before the first reading. Restarting would not help, so it is not a
+ *       liveness check.</li>
  *   <li>{@code consumer-progress} (liveness and readiness): DOWN while a partition has lag and its committed offset
  *       has not moved for {@code health.stuck.duration-ms}: a hung consumer, which a restart may cure.</li>
  * </ul>
@@ -62,6 +63,9 @@ public class ConsumerLagHealthCheck extends AbstractHealthCheck {
             } else {
                 builder.down().message("no progress for " + lag.stuckMillis() + " ms with events waiting: " + stuck);
             }
+        } else if (lag.readAtMillis() == 0) {
+            // ready once the lag gauges exist: a scrape after ready finds every group's series
+            builder.down().message(lag.error() == null ? "no reading of the consumer lag yet" : "lag not readable yet");
         } else {
             lag.lagByGroup().forEach((group, events) -> builder.detail("lag." + group, events));
             Map<String, Long> lagging = lag.lagging();

@@ -2,6 +2,7 @@ package org.orderevents.kafka;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
+import org.apache.camel.StartupListener;
 import org.apache.camel.component.kafka.KafkaEndpoint;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.kafka.clients.admin.Admin;
@@ -35,9 +36,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link #stuck()}: the partitions that have lag and whose committed offset has not moved for
  *       {@code health.stuck.duration-ms} (a consumer that hangs, or keeps failing on one event)</li>
  * </ul>
- * The lag is the group's, whichever instance reads it: every instance of a group reports the same figures.
+ * The lag is the group's, whichever instance reads it: every instance of a group reports the same figures. The first
+ * reading is made as soon as the context has started, so the gauges are there from the first scrape after ready.
  */
-public class ConsumerLag extends ServiceSupport {
+public class ConsumerLag extends ServiceSupport implements StartupListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLag.class);
     private static final int TIMEOUT_MS = 5_000;
@@ -80,6 +82,7 @@ public class ConsumerLag extends ServiceSupport {
     private volatile String error;
     private Admin admin;
     private ScheduledExecutorService timer;
+    private boolean reading;
 
     public ConsumerLag(CamelContext context, EventMetrics metrics, long intervalMs, long maxLag, long maxLagMillis,
             long stuckMillis) {
@@ -94,7 +97,19 @@ public class ConsumerLag extends ServiceSupport {
     @Override
     protected void doStart() {
         timer = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "consumer-lag");
-        timer.scheduleWithFixedDelay(this::read, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void onCamelContextStarted(CamelContext camel, boolean alreadyStarted) {
+        // the routes, and so the groups to read, are all there only once the context has fully started
+    }
+
+    @Override
+    public synchronized void onCamelContextFullyStarted(CamelContext camel, boolean alreadyStarted) {
+        if (timer != null && !reading) {
+            reading = true;
+            timer.scheduleWithFixedDelay(this::read, 0, intervalMs, TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
@@ -102,6 +117,7 @@ public class ConsumerLag extends ServiceSupport {
         if (timer != null) {
             context.getExecutorServiceManager().shutdownNow(timer);
             timer = null;
+            reading = false;
         }
         if (admin != null) {
             admin.close();
