@@ -102,6 +102,24 @@ class EventCodecTest {
     }
 
     @Test
+    void aStatusChangeMayLeaveTheUserOut() {
+        String change = "{\"event_id\": \"e-py-2\", \"event_type\": \"order.status_changed\", \"timestamp\": \"2026-12-01T11:30:00\", "
+                + "\"data\": {\"order_id\": \"o-py\", \"status\": \"shipped\", \"updated_at\": \"2026-12-01T11:30:00.000001\"}}";
+
+        Event<?> event = EventCodec.parse(bytes(change));
+
+        assertThat(event.data()).isEqualTo(new OrderStatusChanged("o-py", null, "shipped", null, "2026-12-01T11:30:00.000001Z"));
+        assertThat(EventCodec.parse(bytes(change.replace("\"data\": {", "\"data\": {\"user_id\": null, "))).data())
+                .isEqualTo(event.data());
+        // when it is there, it follows the rules
+        assertThatThrownBy(() -> EventCodec.parse(bytes(change.replace("\"data\": {", "\"data\": {\"user_id\": \"\", "))))
+                .isInstanceOf(InvalidEventException.class).hasMessage("invalid event: data.user_id: must be a non-empty string");
+        // the other events of an order still name their user
+        assertThatThrownBy(() -> EventCodec.parse(bytes(CREATED.replace("\"user_id\":\"u-1\",", ""))))
+                .isInstanceOf(InvalidEventException.class).hasMessage("invalid event: data.user_id: is required");
+    }
+
+    @Test
     void refusesABadTimeNamingItsField() {
         List<List<String>> cases = List.of(
                 List.of("\"timestamp\": \"2026-12-01T10:00:00.123456\"", "\"timestamp\": \"2026-12-01 10:00:00.123456\"", "timestamp"),
