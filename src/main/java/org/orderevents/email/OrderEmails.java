@@ -11,11 +11,13 @@ import org.orderevents.event.Event;
 import org.orderevents.event.OrderCreated;
 import org.orderevents.event.OrderItem;
 import org.orderevents.event.OrderStatusChanged;
+import org.orderevents.order.OrderBook;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.util.Date;
 import java.util.Properties;
 
@@ -53,11 +55,16 @@ public class OrderEmails {
         compose(exchange, event, order.userId(), "Order " + order.orderId() + " received", text.toString());
     }
 
-    public void statusUpdate(Event<OrderStatusChanged> event, Exchange exchange) {
+    /**
+     * A status change that names no user (other producers may leave user_id out) goes to the order's user in the orders
+     * table; while order-service has not recorded the order, the event is retried as an unknown order, then dead-lettered.
+     */
+    public void statusUpdate(Event<OrderStatusChanged> event, Exchange exchange) throws SQLException {
         OrderStatusChanged change = event.data();
-        String text = "Hello " + change.userId() + ",\n\nyour order " + change.orderId() + " is now " + change.status() + "."
+        String userId = change.userId() != null ? change.userId() : OrderBook.userOf(change.orderId(), exchange);
+        String text = "Hello " + userId + ",\n\nyour order " + change.orderId() + " is now " + change.status() + "."
                 + (change.reason() != null ? "\nReason: " + change.reason() : "") + "\n";
-        compose(exchange, event, change.userId(), "Order " + change.orderId() + " " + change.status(), text);
+        compose(exchange, event, userId, "Order " + change.orderId() + " " + change.status(), text);
     }
 
     private void compose(Exchange exchange, Event<?> event, String userId, String subject, String text) {

@@ -72,17 +72,26 @@ public final class Fields {
         return node.asText();
     }
 
+    /**
+     * An ISO-8601 date-time, returned as the instant it names in UTC with {@code Z}, the form the application writes and
+     * stores. A date-time without an offset is UTC: Python's {@code datetime.utcnow().isoformat()} writes
+     * {@code 2026-12-01T10:00:00.123456} (or {@code 2026-12-01T10:00:00} on a whole second). Any offset is accepted
+     * ({@code +02:00}, {@code Z}) and converted, so an hour taken from the text is the UTC hour whatever the producer wrote.
+     */
     public static String instant(JsonNode parent, String name, String path) {
         String value = text(parent, name, path);
         if (isPlainUtcInstant(value)) {
             return value;
         }
-        try {
-            Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw new InvalidFieldException(path, "must be an ISO-8601 instant such as 2026-11-22T10:00:00Z");
+        if (isPlainLocalDateTime(value, value.length())) {
+            return value + "Z";
         }
-        return value;
+        try {
+            return Instant.parse(value).toString();
+        } catch (DateTimeParseException e) {
+            throw new InvalidFieldException(path,
+                    "must be an ISO-8601 date-time such as 2026-11-22T10:00:00Z (UTC when it has no offset)");
+        }
     }
 
     /**
@@ -92,8 +101,16 @@ public final class Fields {
      */
     static boolean isPlainUtcInstant(String s) {
         int n = s.length();
-        if (n < 20 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
-                || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z') {
+        return n > 0 && s.charAt(n - 1) == 'Z' && isPlainLocalDateTime(s, n - 1);
+    }
+
+    /**
+     * True when s[0, end) is {@code yyyy-MM-ddTHH:mm:ss[.fraction of 1 to 9 digits]} with a valid date and time, the form
+     * of a date-time without an offset that {@link java.time.LocalDateTime#parse} accepts with its seconds.
+     */
+    static boolean isPlainLocalDateTime(String s, int end) {
+        if (end < 19 || end > 29 || s.length() < end || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
+                || s.charAt(13) != ':' || s.charAt(16) != ':') {
             return false;
         }
         int year = digits(s, 0, 4);
@@ -106,11 +123,11 @@ public final class Fields {
                 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
             return false;
         }
-        if (n == 20) {
+        if (end == 19) {
             return true;
         }
         // a fraction of 1 to 9 digits
-        return s.charAt(19) == '.' && n >= 22 && n <= 30 && digits(s, 20, n - 1) >= 0;
+        return s.charAt(19) == '.' && end >= 21 && digits(s, 20, end) >= 0;
     }
 
     /** The decimal number in s[from, to), or -1 if a character is not a digit 0-9. */

@@ -99,6 +99,21 @@ public class OrderBook {
         }
     }
 
+    /**
+     * The user of an order as this table has it, read in the exchange's transaction: for an event that does not name
+     * the user (a status change of another producer). An order not recorded yet is an {@link OrderNotFoundException}:
+     * the event is retried, then dead-lettered.
+     */
+    public static String userOf(String orderId, Exchange exchange) throws SQLException {
+        TransactionScope scope = EventTransaction.requiredScope(exchange);
+        scope.write(INSERT);
+        Map<String, Object> order = find(scope.connection(), orderId);
+        if (order == null) {
+            throw new OrderNotFoundException(orderId);
+        }
+        return (String) order.get("user_id");
+    }
+
     /** GET /orders/{order_id}. */
     public String order(String orderId) throws SQLException {
         return Json.write(require(orderId));

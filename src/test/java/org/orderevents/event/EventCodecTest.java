@@ -71,6 +71,73 @@ class EventCodecTest {
                 .isNotEqualTo(EventCodec.derivedFrom(source, InventoryReserved.TYPE, change).eventId());
     }
 
+    /** As kafka-python's value serializer json.dumps(v).encode('utf-8') writes it: ", " and ": ", \\uXXXX escapes, floats. */
+    private static final String PYTHON_CREATED = "{\"event_id\": \"e-py\", \"event_type\": \"order.created\", "
+            + "\"timestamp\": \"2026-12-01T10:00:00.123456\", \"data\": {\"order_id\": \"o-py\", \"user_id\": \"u-py\", "
+            + "\"items\": [{\"product_id\": \"book-camel\", \"name\": \"Caf\\u00e9 \\ud83d\\udc2a\", \"quantity\": 2, \"price\": 45.5}], "
+            + "\"total\": 91.0, \"status\": \"pending\", \"created_at\": \"2026-12-01T10:00:00\"}}";
+
+    @Test
+    void parsesAnOrderCreatedAsPythonWritesItWithItsTimesInUtc() {
+        Event<?> event = EventCodec.parse(bytes(PYTHON_CREATED));
+
+        assertThat(event.timestamp()).isEqualTo("2026-12-01T10:00:00.123456Z");
+        OrderCreated order = (OrderCreated) event.data();
+        assertThat(order.createdAt()).isEqualTo("2026-12-01T10:00:00Z");
+        assertThat(order.items()).containsExactly(new OrderItem("book-camel", "Caf\u00e9 \uD83D\uDC2A", 2, new java.math.BigDecimal("45.5")));
+        assertThat(order.total()).isEqualByComparingTo("91");
+        // what the application writes of it is UTC with Z, and reads back the same
+        assertThat(new String(EventCodec.write(event), StandardCharsets.UTF_8))
+                .contains("\"timestamp\":\"2026-12-01T10:00:00.123456Z\"", "\"created_at\":\"2026-12-01T10:00:00Z\"");
+        assertThat(EventCodec.parse(EventCodec.write(event))).isEqualTo(event);
+    }
+
+    @Test
+    void readsEveryTimeWithAnOffsetAsItsInstantInUtc() {
+        Event<?> event = EventCodec.parse(bytes(CREATED.replace("\"timestamp\":\"2026-11-22T10:00:00Z\"", "\"timestamp\":\"2026-11-22T12:00:00+02:00\"")
+                .replace("\"created_at\":\"2026-11-22T10:00:00Z\"", "\"created_at\":\"2026-11-22T05:00:00.250-05:00\"")));
+
+        assertThat(event.timestamp()).isEqualTo("2026-11-22T10:00:00Z");
+        assertThat(((OrderCreated) event.data()).createdAt()).isEqualTo("2026-11-22T10:00:00.250Z");
+    }
+
+    @Test
+    void aStatusChangeMayLeaveTheUserOut() {
+        String change = "{\"event_id\": \"e-py-2\", \"event_type\": \"order.status_changed\", \"timestamp\": \"2026-12-01T11:30:00\", "
+                + "\"data\": {\"order_id\": \"o-py\", \"status\": \"shipped\", \"updated_at\": \"2026-12-01T11:30:00.000001\"}}";
+
+        Event<?> event = EventCodec.parse(bytes(change));
+
+        assertThat(event.data()).isEqualTo(new OrderStatusChanged("o-py", null, "shipped", null, "2026-12-01T11:30:00.000001Z"));
+        assertThat(EventCodec.parse(bytes(change.replace("\"data\": {", "\"data\": {\"user_id\": null, "))).data())
+                .isEqualTo(event.data());
+        // when it is there, it follows the rules
+        assertThatThrownBy(() -> EventCodec.parse(bytes(change.replace("\"data\": {", "\"data\": {\"user_id\": \"\", "))))
+                .isInstanceOf(InvalidEventException.class).hasMessage("invalid event: data.user_id: must be a non-empty string");
+        // the other events of an order still name their user
+        assertThatThrownBy(() -> EventCodec.parse(bytes(CREATED.replace("\"user_id\":\"u-1\",", ""))))
+                .isInstanceOf(InvalidEventException.class).hasMessage("invalid event: data.user_id: is required");
+    }
+
+    @Test
+    void refusesABadTimeNamingItsField() {
+        List<List<String>> cases = List.of(
+                List.of("\"timestamp\": \"2026-12-01T10:00:00.123456\"", "\"timestamp\": \"2026-12-01 10:00:00.123456\"", "timestamp"),
+                List.of("\"created_at\": \"2026-12-01T10:00:00\"", "\"created_at\": \"2026-12-01T25:00:00\"", "data.created_at"),
+                List.of("\"created_at\": \"2026-12-01T10:00:00\"", "\"created_at\": \"2026-12-01T10:00:00+2\"", "data.created_at"),
+                List.of("\"created_at\": \"2026-12-01T10:00:00\"", "\"created_at\": 1764583200.5", "data.created_at"));
+        for (List<String> c : cases) {
+            String bad = PYTHON_CREATED.replace(c.get(0), c.get(1));
+            assertThat(bad).isNotEqualTo(PYTHON_CREATED);
+            assertThatThrownBy(() -> EventCodec.parse(bytes(bad))).as(c.get(1)).isInstanceOf(InvalidEventException.class)
+                    .hasMessageStartingWith("invalid event: " + c.get(2) + ": must be ");
+        }
+        String change = "{\"event_id\": \"e\", \"event_type\": \"order.status_changed\", \"timestamp\": \"2026-12-01T11:30:00\", "
+                + "\"data\": {\"order_id\": \"o\", \"status\": \"shipped\", \"updated_at\": \"tomorrow\"}}";
+        assertThatThrownBy(() -> EventCodec.parse(bytes(change))).isInstanceOf(InvalidEventException.class).hasMessage(
+                "invalid event: data.updated_at: must be an ISO-8601 date-time such as 2026-11-22T10:00:00Z (UTC when it has no offset)");
+    }
+
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
