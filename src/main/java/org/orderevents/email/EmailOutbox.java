@@ -3,6 +3,7 @@ package org.orderevents.email;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.Message;
+import org.orderevents.db.DatabaseUnavailable;
 import org.orderevents.db.EventTransaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +69,12 @@ public class EmailOutbox {
                     eventIds.add(rows.getString(1));
                 }
             }
+        } catch (SQLException e) {
+            if (!DatabaseUnavailable.causedBy(e)) {
+                throw e;
+            }
+            // the e-mails wait for the database (its health check says so): no error every round meanwhile
+            LOG.debug("The e-mail outbox waits for the database: {}", e.getMessage());
         }
         return eventIds;
     }
@@ -117,6 +124,11 @@ public class EmailOutbox {
      */
     public void failed(@Header("event_id") String eventId, Exchange exchange) throws SQLException {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (DatabaseUnavailable.causedBy(cause)) {
+            // not the delivery's failure: counted, a long outage would push the e-mail minutes past the database's return
+            LOG.debug("E-mail of event {} waits for the database: {}", eventId, describe(cause));
+            return;
+        }
         Duration wait;
         // statements of their own, committed at once: the delivery's transaction, and its sent_at, were rolled back
         try (Connection connection = dataSource.getConnection();
