@@ -65,3 +65,23 @@ CREATE TABLE IF NOT EXISTS analytics_revenue_by_user (
     user_id VARCHAR(200)   PRIMARY KEY,
     revenue NUMERIC(18, 2) NOT NULL
 );
+
+-- Retries that hold back only their own key: one row per record a consumer group parked on <topic>.retry (the record
+-- that failed, and every later record of its key behind it). A key is parked while it has a row; the rows, written in
+-- the transactions that park and retry them, are the truth, and a copy on the retry topic without its row is stale.
+-- attempts and due_at: the failed attempts and when the next one is due; woken: the key made progress elsewhere in the
+-- group (its order was recorded, say), so its head is tried at once, a try that does not count as an attempt.
+CREATE TABLE IF NOT EXISTS parked_events (
+    group_id         VARCHAR(100)  NOT NULL,
+    topic            VARCHAR(200)  NOT NULL,
+    source_partition INTEGER       NOT NULL,
+    source_offset    BIGINT        NOT NULL,
+    record_key       VARCHAR(1000) NOT NULL,
+    attempts         INTEGER       NOT NULL,
+    due_at           BIGINT        NOT NULL,
+    woken            BOOLEAN       NOT NULL DEFAULT FALSE,
+    history          VARCHAR(8000),
+    parked_at        TIMESTAMP     NOT NULL,
+    PRIMARY KEY (group_id, topic, source_partition, source_offset)
+);
+CREATE INDEX IF NOT EXISTS parked_events_key ON parked_events (group_id, record_key);

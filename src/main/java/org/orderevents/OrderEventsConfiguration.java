@@ -13,6 +13,7 @@ import org.orderevents.analytics.OrderTotals;
 import org.orderevents.api.AdminToken;
 import org.orderevents.api.HttpProblems;
 import org.orderevents.db.Database;
+import org.orderevents.db.DatabaseOutage;
 import org.orderevents.db.EventBatch;
 import org.orderevents.db.EventTransaction;
 import org.orderevents.db.ProcessedEvents;
@@ -33,6 +34,8 @@ import org.orderevents.kafka.TopicSetup;
 import org.orderevents.metrics.EventMetrics;
 import org.orderevents.order.OrderBook;
 import org.orderevents.order.OrderIntake;
+import org.orderevents.retry.ParkedCounts;
+import org.orderevents.retry.RetryPolicy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,6 +75,16 @@ public class OrderEventsConfiguration implements CamelConfiguration {
     private String retention;
     @PropertyInject(value = "processed-events.purge-batch-size", defaultValue = "1000")
     private int purgeBatchSize;
+    @PropertyInject(value = "retry.max-redeliveries", defaultValue = "3")
+    private int maxRedeliveries;
+    @PropertyInject(value = "retry.delay-ms", defaultValue = "1000")
+    private long retryDelayMs;
+    @PropertyInject(value = "retry.multiplier", defaultValue = "2")
+    private double retryMultiplier;
+    @PropertyInject(value = "retry.max-delay-ms", defaultValue = "60000")
+    private long retryMaxDelayMs;
+    @PropertyInject(value = "retry.parked-warning-ms", defaultValue = "300000")
+    private long parkedWarningMs;
     @PropertyInject(value = "lag.interval-ms", defaultValue = "5000")
     private long lagIntervalMs;
     @PropertyInject(value = "health.lag.max-events", defaultValue = "10000")
@@ -117,7 +130,9 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         OrderBook orderBook = new OrderBook(dataSource);
         registry.bind("dataSource", dataSource);
         registry.bind("eventTransaction", new EventTransaction(dataSource));
-        EventBatch eventBatch = new EventBatch(context, dataSource, metrics);
+        RetryPolicy retries = new RetryPolicy(maxRedeliveries, retryDelayMs, retryMultiplier, Math.max(retryMaxDelayMs, retryDelayMs), false);
+        DatabaseOutage outage = new DatabaseOutage();
+        EventBatch eventBatch = new EventBatch(context, dataSource, metrics, deadLetters, retries, outage);
         context.addService(eventBatch);
         registry.bind("eventBatch", eventBatch);
         registry.bind("eventCodec", new EventCodec());
@@ -136,7 +151,7 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         registry.bind("orderBook", orderBook);
         registry.bind("orderIntake", new OrderIntake(orderBook));
         registry.bind("orderTotals", new OrderTotals(dataSource,
-                new ProcessedEvents(dataSource, "analytics-service"), deadLetters, metrics));
+                new ProcessedEvents(dataSource, "analytics-service"), deadLetters, metrics, outage));
 
         // readiness checks beside Camel's own (context, routes, consumers) on /observe/health
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
@@ -152,6 +167,10 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         context.addStartupListener(lag);
         health.register(ConsumerLagHealthCheck.lag(lag));
         health.register(ConsumerLagHealthCheck.progress(lag));
+        ParkedCounts parkedCounts = new ParkedCounts(context, eventBatch.parked(), metrics, lagIntervalMs, parkedWarningMs, lag::groups);
+        context.addService(parkedCounts);
+        context.addStartupListener(parkedCounts);
+        health.register(parkedCounts.healthCheck());
         // read at each scrape (the meter registry exists once camel-main has configured metrics, at start-up)
         context.addStartupListener((camel, alreadyStarted) -> {
             if (!alreadyStarted) {

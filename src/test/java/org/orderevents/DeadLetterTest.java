@@ -79,7 +79,7 @@ class DeadLetterTest extends OrderEventsTestSupport {
     }
 
     @Test
-    void aTransientFailureIsRetriedThenDeadLetteredAndItsPartitionFlowsOn() throws Exception {
+    void aTransientFailureIsParkedRetriedThenDeadLetteredWithItsHistoryAndItsKeyFlowsOnAfterIt() throws Exception {
         // an inventory result for an order that order-service never saw fails on every attempt
         String unknownOrder = "unknown-" + UUID.randomUUID();
         String knownOrder = UUID.randomUUID().toString();
@@ -95,11 +95,12 @@ class DeadLetterTest extends OrderEventsTestSupport {
         ConsumerRecord<byte[], byte[]> letter = deadLetters("inventory", unknownOrder, 1).get(0);
         assertThat(header(letter, "dlq.attempts")).as("1 attempt + 3 retries").isEqualTo("4");
         assertThat(header(letter, "dlq.consumer.group")).isEqualTo("order-service");
-        assertThat(header(letter, "dlq.route")).isEqualTo("order-service-inventory");
+        assertThat(header(letter, "dlq.route")).as("its last attempt came from the retry topic").isEqualTo("order-service-inventory-retry");
+        assertThat(header(letter, "retry.history")).contains("attempt 1 failed", "attempt 3 failed", "unknown order");
         assertThat(header(letter, "dlq.exception.class")).isEqualTo("org.orderevents.order.OrderNotFoundException");
         assertThat(header(letter, "dlq.original.topic")).isEqualTo("inventory");
-        // the event behind it in the same partition (same key) was processed: its status change, with the id derived
-        // from it, is on the orders topic
+        // the event behind it (same key) waited for it, then was processed: its status change, with the id derived from
+        // it, is on the orders topic
         String derivedId = UUID.nameUUIDFromBytes((passing + "/order.status_changed").getBytes(StandardCharsets.UTF_8)).toString();
         assertThat(records("orders", r -> derivedId.equals(header(r, "event_id")), 1, Duration.ofSeconds(30))).hasSize(1);
         assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE event_id = '" + failing + "'"))

@@ -39,6 +39,7 @@ class LiveViewTest extends OrderEventsTestSupport {
         assertThat(dom).contains("<td class=\"n\" id=\"total-revenue\">37.5");
         assertThat(dom).containsPattern("id=\"exchanges-email-service\">[1-9]");
         assertThat(dom).containsPattern("id=\"dead-letters-orders-dlq\">[1-9]");
+        assertThat(dom).containsPattern("id=\"parked-order-service-inventory\">[0-9]");
         assertThat(dom).contains("<span id=\"updated\">Updated ").contains("<span id=\"error\" class=\"bad\"></span>");
     }
 

@@ -60,8 +60,8 @@ class PostgresProfileTest extends OrderEventsTestSupport {
     @Test
     void everyServiceReactsToEachOrderExactlyOnceOnPostgresql() throws Exception {
         assertThat(queryLong("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + schema + "'"))
-                // processed_events, orders, stock, email_outbox and the three analytics tables
-                .as("the application's tables are in the test's schema").isEqualTo(7);
+                // processed_events, orders, stock, email_outbox, parked_events and the three analytics tables
+                .as("the application's tables are in the test's schema").isEqualTo(8);
         assertEveryServiceReactsToEachOrderExactlyOnce();
     }
 

@@ -2,6 +2,8 @@ package org.orderevents.analytics;
 
 import org.apache.camel.Exchange;
 import org.orderevents.db.Database;
+import org.orderevents.db.DatabaseOutage;
+import org.orderevents.db.DatabaseUnavailable;
 import org.orderevents.db.MultiRowInsert;
 import org.orderevents.db.ProcessedEvents;
 import org.orderevents.deadletter.DeadLetters;
@@ -34,12 +36,15 @@ import java.util.TreeMap;
  */
 public class OrderTotals {
 
+    private final DatabaseOutage outage;
     private final DataSource dataSource;
     private final ProcessedEvents processed;
     private final DeadLetters deadLetters;
     private final EventMetrics metrics;
 
-    public OrderTotals(DataSource dataSource, ProcessedEvents processed, DeadLetters deadLetters, EventMetrics metrics) {
+    public OrderTotals(DataSource dataSource, ProcessedEvents processed, DeadLetters deadLetters, EventMetrics metrics,
+            DatabaseOutage outage) {
+        this.outage = outage;
         this.dataSource = dataSource;
         this.processed = processed;
         this.deadLetters = deadLetters;
@@ -49,7 +54,7 @@ public class OrderTotals {
     /** Route step: the body is the poll's batch, a list of exchanges of one record each. */
     @SuppressWarnings("unchecked")
     public void record(Exchange batch) throws Exception {
-        List<Exchange> records = batch.getMessage().getBody(List.class);
+        List<Exchange> records = BatchOffsets.notTakenBack(batch.getMessage().getBody(List.class));
         List<OrderCreated> created = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         Map<Exchange, InvalidEventException> invalid = new LinkedHashMap<>();
@@ -68,7 +73,17 @@ public class OrderTotals {
             }
         }
         String service = EventMetrics.service(batch);
-        int duplicates = created.isEmpty() ? 0 : apply(created, ids);
+        int duplicates;
+        try {
+            duplicates = created.isEmpty() ? 0 : apply(created, ids);
+        } catch (SQLException | RuntimeException e) {
+            if (!DatabaseUnavailable.causedBy(e)) {
+                throw e;
+            }
+            outage.takeBack(service, records, e);
+            return;
+        }
+        outage.over(service);
         for (Map.Entry<Exchange, InvalidEventException> bad : invalid.entrySet()) {
             deadLetters.send(bad.getKey().getMessage(), bad.getValue(), 1, service, batch.getFromRouteId());
         }

@@ -2,15 +2,22 @@ package org.orderevents.kafka;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommit;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.kafka.common.TopicPartition;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The offset commit of a batch consumer (camel-kafka {@code batching=true} with manual commit), once every record of
- * the batch has its effect committed or is in the dead-letter topic.
+ * The offsets of a batch consumer (camel-kafka {@code batching=true} with manual commit): committed once every record
+ * of the batch has its effect committed or is in the dead-letter topic, or taken back so that the records are polled
+ * again.
  */
 public final class BatchOffsets {
 
@@ -18,21 +25,94 @@ public final class BatchOffsets {
     }
 
     /**
-     * Commits, for every partition of the batch, the offset after its last record. camel-kafka's stock
+     * Commits, for every partition of the records, the offset after its last record. camel-kafka's stock
      * {@code BatchManualCommit} commits only the partition of the batch's last record, which would leave the batch's
      * other partitions uncommitted.
      */
     public static void commit(List<?> records) {
-        Map<String, KafkaManualCommit> lastOfPartition = new LinkedHashMap<>();
+        lastOfPartition(records).values().forEach(KafkaManualCommit::commit);
+    }
+
+    /**
+     * Takes the records back: the consumer's next poll starts, for each of their partitions, at the first of them.
+     * Called on the consumer's thread (the route's), the only one that may use the consumer.
+     */
+    public static void rewind(List<?> records) {
+        Map<TopicPartition, DefaultKafkaManualCommit> first = new LinkedHashMap<>();
+        for (Object item : records) {
+            if (item instanceof Exchange record && record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT)
+                    instanceof DefaultKafkaManualCommit commit) {
+                first.putIfAbsent(commit.getPartition(), commit);
+            }
+        }
+        first.forEach((partition, commit) -> {
+            commit.getConsumer().seek(partition, commit.getRecordOffset());
+            REWOUND.put(marker(commit), new Rewound(commit.getRecordOffset(), System.currentTimeMillis()));
+        });
+    }
+
+    /**
+     * The records of a batch without those a rewind took back. camel-kafka hands the records of one poll to the route in
+     * several batches when they exceed maxPollRecords: after a rewind, the rest of that poll still comes, and would run
+     * past the record the consumer was sent back to. They are dropped (neither processed nor committed), until the
+     * partition's records start again at the rewound offset.
+     */
+    public static List<Exchange> notTakenBack(List<Exchange> records) {
+        if (REWOUND.isEmpty()) {
+            return records;
+        }
+        List<Exchange> kept = new ArrayList<>(records.size());
+        Map<String, Boolean> leftover = new HashMap<>();
+        for (Exchange record : records) {
+            if (!(record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT) instanceof DefaultKafkaManualCommit commit)) {
+                kept.add(record);
+                continue;
+            }
+            String marker = marker(commit);
+            Boolean drop = leftover.computeIfAbsent(marker, m -> {
+                Rewound rewound = REWOUND.get(m);
+                if (rewound == null) {
+                    return false;
+                }
+                boolean fresh = System.currentTimeMillis() - rewound.atMillis() < LEFTOVER_WINDOW_MS;
+                if (commit.getRecordOffset() <= rewound.offset() || !fresh) {
+                    REWOUND.remove(m);
+                    return false;
+                }
+                return true;
+            });
+            if (!drop) {
+                kept.add(record);
+            }
+        }
+        return kept;
+    }
+
+    /** The rest of a poll comes at once after the batch that rewound; a marker older than this is forgotten. */
+    private static final long LEFTOVER_WINDOW_MS = 5_000;
+
+    private record Rewound(long offset, long atMillis) {
+    }
+
+    private static final Map<String, Rewound> REWOUND = new ConcurrentHashMap<>();
+
+    /** One consumer's partition: a new consumer (after a reconnect) starts from the committed offsets anyway. */
+    private static String marker(DefaultKafkaManualCommit commit) {
+        return System.identityHashCode(commit.getConsumer()) + "/" + commit.getPartition();
+    }
+
+    private static Map<Object, KafkaManualCommit> lastOfPartition(Collection<?> records) {
+        Map<Object, KafkaManualCommit> last = new LinkedHashMap<>();
         for (Object item : records) {
             if (item instanceof Exchange record) {
                 KafkaManualCommit commit = record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
                 if (commit != null) {
-                    lastOfPartition.put(record.getMessage().getHeader(KafkaConstants.TOPIC) + "/"
-                            + record.getMessage().getHeader(KafkaConstants.PARTITION), commit);
+                    Object partition = commit instanceof DefaultKafkaManualCommit known ? known.getPartition()
+                            : record.getMessage().getHeader(KafkaConstants.TOPIC) + "/" + record.getMessage().getHeader(KafkaConstants.PARTITION);
+                    last.put(partition, commit);
                 }
             }
         }
-        lastOfPartition.values().forEach(KafkaManualCommit::commit);
+        return last;
     }
 }

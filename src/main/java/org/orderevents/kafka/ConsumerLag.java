@@ -2,9 +2,7 @@ package org.orderevents.kafka;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
-import org.apache.camel.StartupListener;
 import org.apache.camel.component.kafka.KafkaEndpoint;
-import org.apache.camel.support.service.ServiceSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -23,7 +21,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * The lag is the group's, whichever instance reads it: every instance of a group reports the same figures. The first
  * reading is made as soon as the context has started, so the gauges are there from the first scrape after ready.
  */
-public class ConsumerLag extends ServiceSupport implements StartupListener {
+public class ConsumerLag extends PeriodicReading {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLag.class);
     private static final int TIMEOUT_MS = 5_000;
@@ -70,7 +67,6 @@ public class ConsumerLag extends ServiceSupport implements StartupListener {
 
     private final CamelContext context;
     private final EventMetrics metrics;
-    private final long intervalMs;
     private final long maxLag;
     private final long maxLagMillis;
     private final long stuckMillis;
@@ -81,44 +77,20 @@ public class ConsumerLag extends ServiceSupport implements StartupListener {
     private volatile long readAtMillis;
     private volatile String error;
     private Admin admin;
-    private ScheduledExecutorService timer;
-    private boolean reading;
 
     public ConsumerLag(CamelContext context, EventMetrics metrics, long intervalMs, long maxLag, long maxLagMillis,
             long stuckMillis) {
+        super(context, "consumer-lag", intervalMs);
         this.context = context;
         this.metrics = metrics;
-        this.intervalMs = intervalMs;
         this.maxLag = maxLag;
         this.maxLagMillis = maxLagMillis;
         this.stuckMillis = stuckMillis;
     }
 
     @Override
-    protected void doStart() {
-        timer = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "consumer-lag");
-    }
-
-    @Override
-    public void onCamelContextStarted(CamelContext camel, boolean alreadyStarted) {
-        // the routes, and so the groups to read, are all there only once the context has fully started
-    }
-
-    @Override
-    public synchronized void onCamelContextFullyStarted(CamelContext camel, boolean alreadyStarted) {
-        if (timer != null && !reading) {
-            reading = true;
-            timer.scheduleWithFixedDelay(this::read, 0, intervalMs, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    @Override
     protected void doStop() {
-        if (timer != null) {
-            context.getExecutorServiceManager().shutdownNow(timer);
-            timer = null;
-            reading = false;
-        }
+        super.doStop();
         if (admin != null) {
             admin.close();
             admin = null;
@@ -138,7 +110,8 @@ public class ConsumerLag extends ServiceSupport implements StartupListener {
         return groups;
     }
 
-    private void read() {
+    @Override
+    protected void read() {
         try {
             update(readAll(), System.currentTimeMillis());
             error = null;

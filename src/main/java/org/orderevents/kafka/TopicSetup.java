@@ -19,7 +19,8 @@ import java.util.concurrent.TimeoutException;
 /** Creates the contract's topics that are missing, with the configured partitions and replication factor. */
 public final class TopicSetup {
 
-    public static final List<String> TOPICS = List.of("orders", "inventory", "orders.dlq", "inventory.dlq");
+    public static final List<String> TOPICS = List.of("orders", "inventory", "orders.dlq", "inventory.dlq",
+            "orders.retry", "inventory.retry");
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
 

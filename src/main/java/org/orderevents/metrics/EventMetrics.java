@@ -32,8 +32,12 @@ public class EventMetrics extends EventNotifierSupport {
 
     /** Exchange property: the idempotent repository found the event already processed. */
     public static final String DUPLICATE = "orderEvents.duplicate";
+    /** Property of an event parked behind its key's head on this topic's retry topic (counted when parked). */
+    public static final String PARKED = "orderEvents.parked";
+    /** Property of a failed exchange: the attempts made, for its dead letter. */
+    public static final String ATTEMPTS_PROPERTY = "orderEvents.attempts";
     private static final String UNHANDLED = "orderEvents.unhandled";
-    private static final String ATTEMPTS = "orderEvents.attempts";
+    private static final String ATTEMPTS = ATTEMPTS_PROPERTY;
 
     private final CamelContext context;
     private volatile MeterRegistry registry;
@@ -49,7 +53,9 @@ public class EventMetrics extends EventNotifierSupport {
 
     /** Counts the outcome of an event whose transaction committed: processed, or skipped as a duplicate or unhandled. */
     public void committed(String service, Exchange event) {
-        if (event.getProperty(UNHANDLED) != null) {
+        if (event.getProperty(PARKED) != null) {
+            parked(service, event.getProperty(PARKED, String.class));
+        } else if (event.getProperty(UNHANDLED) != null) {
             skipped(service, "unhandled", 1);
         } else if (event.getProperty(DUPLICATE) != null) {
             skipped(service, "duplicate", 1);
@@ -72,6 +78,21 @@ public class EventMetrics extends EventNotifierSupport {
 
     public void deadLettered(String service, String topic) {
         registry().counter("order_events_dead_lettered", "service", service, "topic", topic).increment();
+    }
+
+    /** An event parked on the topic's retry topic: its first failure, or behind its key's head. */
+    public void parked(String service, String topic) {
+        registry().counter("order_events_parked", "service", service, "topic", topic).increment();
+    }
+
+    /** A parked event is done with: processed or dead-lettered. */
+    public void parkedDone(String service, String topic) {
+        registry().counter("order_events_unparked", "service", service, "topic", topic).increment();
+    }
+
+    /** A parked event is tried again (a retry from its retry topic). */
+    public void retried(String service) {
+        registry().counter("order_events_retries", "service", service).increment();
     }
 
     public void replayed(String topic) {
