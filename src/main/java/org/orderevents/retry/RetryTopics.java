@@ -6,20 +6,23 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The copies of parked records on {@code <topic>.retry}: the original key, value and headers, and {@code retry.*}
- * headers that say whose copy it is (the consumer group), where the record came from and the retry policy. A copy
- * whose row in {@link ParkedEvents} is gone is stale and skipped. A dead letter of a parked record adds
- * {@code retry.attempts} and {@code retry.history} (one line per failed attempt).
+ * headers that say whose copy it is (the consumer group), where the record came from, the retry policy, and, as
+ * parked, its attempts, when it is due and its failure. A copy whose row in {@link ParkedEvents} is gone is stale and
+ * skipped. A dead letter of a parked record has the final {@code retry.attempts} and {@code retry.history} (one line per
+ * failed attempt).
  */
 public class RetryTopics {
 
     public static final String SUFFIX = ".retry";
     public static final String GROUP = "retry.group";
     public static final String ATTEMPTS = "retry.attempts";
+    public static final String DUE_AT = "retry.due.at";
     public static final String POLICY = "retry.policy";
     public static final String HISTORY = "retry.history";
     public static final String ORIGINAL_TOPIC = "retry.original.topic";
@@ -82,6 +85,12 @@ public class RetryTopics {
             copy.setHeader(KafkaConstants.KEY, record.getHeader(KafkaConstants.KEY));
             copy.setHeader(GROUP, parked.group());
             copy.setHeader(POLICY, policy.toString());
+            // as parked; the row keeps them current as the record waits and is tried again
+            copy.setHeader(ATTEMPTS, String.valueOf(parked.attempts()));
+            copy.setHeader(DUE_AT, parked.attempts() == 0 ? "after its key's head" : Instant.ofEpochMilli(parked.dueAt()).toString());
+            if (parked.history() != null) {
+                copy.setHeader(HISTORY, parked.history());
+            }
             copy.setHeader(ORIGINAL_TOPIC, source.topic());
             copy.setHeader(ORIGINAL_PARTITION, String.valueOf(source.partition()));
             copy.setHeader(ORIGINAL_OFFSET, String.valueOf(source.offset()));
