@@ -1,5 +1,7 @@
 package org.orderevents;
 
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.orderevents.event.Json;
@@ -19,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Retries that hold back only their own key: an inventory result that overtook its order is parked on
  * inventory.retry, the later events of its key wait behind it, every other key flows on, and recording the order
- * makes the parked result due at once.
+ * makes the parked result due at once. A key parked for longer than retry.parked-warning-ms is named in the
+ * parked-events check, which stays UP.
  */
 class RetryTopicTest extends OrderEventsTestSupport {
 
@@ -29,8 +32,9 @@ class RetryTopicTest extends OrderEventsTestSupport {
 
     @Override
     protected Map<String, String> overrideProperties() {
-        // the shipped policy for unknown orders (15 retries from 100 ms), and the parked gauges read every 200 ms
-        return Map.of("retry.unknown-order.max-redeliveries", "15", "lag.interval-ms", "200");
+        // the shipped policy for unknown orders (15 retries from 100 ms), the parked gauges read every 200 ms, and a key
+        // parked for over 2 s named in the parked-events check
+        return Map.of("retry.unknown-order.max-redeliveries", "15", "lag.interval-ms", "200", "retry.parked-warning-ms", "2000");
     }
 
     @Test
@@ -55,6 +59,17 @@ class RetryTopicTest extends OrderEventsTestSupport {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + ": " + http("GET", "/observe/metrics", null).body().lines()
                     .filter(line -> line.contains("parked_events{")).toList() + " " + rows(), e);
+        }
+
+        try {
+            Poll.until("the parked-events check's warning", Duration.ofSeconds(30), () -> {
+                HealthCheck.Result parked = parkedCheck();
+                return parked.getState() == HealthCheck.State.UP
+                        && parked.getMessage().orElse("").contains("warning: keys parked for longer than 2 s");
+            });
+        } catch (AssertionError e) {
+            HealthCheck.Result parked = parkedCheck();
+            throw new AssertionError(e.getMessage() + ": " + parked.getState() + " " + parked.getMessage() + " " + parked.getDetails(), e);
         }
 
         // other keys flow while it is parked: their orders are confirmed at once
@@ -94,6 +109,10 @@ class RetryTopicTest extends OrderEventsTestSupport {
         assertThat(records("inventory.dlq", r -> text(r.value()).contains(user), 1, Duration.ofSeconds(2))).isEmpty();
         Poll.until("the parked gauge back to 0", Duration.ofSeconds(30), () ->
                 metric("order_events_parked_events", "group", "order-service", "topic", "inventory") == 0);
+    }
+
+    private HealthCheck.Result parkedCheck() {
+        return HealthCheckRegistry.get(context).getCheck("parked-events").orElseThrow().call();
     }
 
     /** The id inventory-service gives the result of an order.created event (EventCodec). */
