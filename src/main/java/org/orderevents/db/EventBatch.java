@@ -181,22 +181,30 @@ public class EventBatch extends ServiceSupport {
         long wait = Long.MAX_VALUE;
         for (List<Exchange> partition : partitions.values()) {
             int handled = 0;
+            // copies sent behind their key's head: acknowledged together before the offsets move past the old ones
+            List<CompletableFuture<Exchange>> resent = new ArrayList<>();
             try {
                 for (; handled < partition.size(); handled++) {
                     Exchange record = partition.get(handled);
                     if (!service.equals(record.getMessage().getHeader(RetryTopics.GROUP, String.class))) {
                         continue;
                     }
-                    long dueAt = retryOne(record, eventRoute, service, batch.getFromRouteId());
+                    long dueAt = retryOne(record, eventRoute, service, batch.getFromRouteId(), resent);
                     if (dueAt > 0) {
                         wait = Math.min(wait, dueAt - System.currentTimeMillis());
                         break;
                     }
                 }
             } catch (DatabaseUnavailable e) {
+                for (CompletableFuture<Exchange> sent : resent) {
+                    acknowledged(sent);
+                }
                 BatchOffsets.commit(partition.subList(0, handled));
                 outage.takeBack(service, records.subList(records.indexOf(partition.get(handled)), records.size()), e);
                 return;
+            }
+            for (CompletableFuture<Exchange> sent : resent) {
+                acknowledged(sent);
             }
             BatchOffsets.commit(partition.subList(0, handled));
             BatchOffsets.rewind(partition.subList(handled, partition.size()));
@@ -216,7 +224,8 @@ public class EventBatch extends ServiceSupport {
      * One copy from a retry topic: skipped when stale; sent to the back when its key's head is elsewhere (a copy made
      * twice); else tried when due. Returns 0 when the copy is done with, or when it is due, to stay where it is.
      */
-    private long retryOne(Exchange record, String eventRoute, String service, String routeId) throws Exception {
+    private long retryOne(Exchange record, String eventRoute, String service, String routeId,
+            List<CompletableFuture<Exchange>> resent) throws Exception {
         RetryTopics.Source source = RetryTopics.source(record.getMessage());
         Parked row;
         try (Connection connection = connection()) {
@@ -232,7 +241,7 @@ public class EventBatch extends ServiceSupport {
             if (!parked.isHead(connection, row)) {
                 // a record of its key waits before it, later on this topic: it goes behind that one, in order
                 LOG.debug("{}: {} is not its key's head: sent behind it", service, describe(row));
-                acknowledged(retryTopics.send(record.getMessage(), row, policyOf(record)));
+                resent.add(retryTopics.send(record.getMessage(), row, policyOf(record)));
                 return 0;
             }
         } catch (SQLException e) {
