@@ -18,9 +18,9 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's "Add a route" walk-through, done as a user would: on a copy of the project, each step is applied as the
+ * The "Add a route" walk-through of docs/add-a-service.md, done as a user would: on a copy of the project, each step is applied as the
  * README writes it (the {@code <!-- walkthrough: ... -->} comment before a code block says where the block goes), then
- * the new service's own test runs there with Maven. A README step that no longer works fails this test.
+ * the new service's own test runs there with Maven. A step that no longer works fails this test.
  */
 class AddRouteWalkthroughTest {
 
@@ -33,8 +33,8 @@ class AddRouteWalkthroughTest {
     @Test
     void theReadmeWalkthroughAddsAWorkingServiceWithItsTest(@TempDir Path copy) throws Exception {
         Path project = Path.of("").toAbsolutePath();
-        String readme = Files.readString(project.resolve("README.md"));
-        String section = readme.substring(readme.indexOf("## Add a route"), readme.indexOf("\n## ", readme.indexOf("## Add a route") + 1));
+        String guide = Files.readString(project.resolve("docs/add-a-service.md"));
+        String section = guide.substring(guide.indexOf("## Add a route"));
         List<Step> steps = new ArrayList<>();
         Matcher matcher = STEP.matcher(section);
         while (matcher.find()) {
