@@ -12,6 +12,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.orderevents.analytics.OrderTotals;
 import org.orderevents.api.AdminToken;
 import org.orderevents.api.HttpProblems;
+import org.orderevents.api.IdempotencyKeys;
 import org.orderevents.db.Database;
 import org.orderevents.db.DatabaseOutage;
 import org.orderevents.db.EventBatch;
@@ -30,14 +31,19 @@ import org.orderevents.inventory.StockReservation;
 import org.orderevents.kafka.ConsumerLag;
 import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.KafkaClients;
+import org.orderevents.kafka.TopicProducers;
 import org.orderevents.kafka.TopicSetup;
 import org.orderevents.metrics.EventMetrics;
 import org.orderevents.order.OrderBook;
 import org.orderevents.order.OrderIntake;
+import org.orderevents.order.OrderLifecycle;
+import org.orderevents.outbox.EventOutbox;
+import org.orderevents.retry.InPlaceRetries;
 import org.orderevents.retry.ParkedCounts;
 import org.orderevents.retry.RetryPolicy;
 
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 
@@ -71,7 +77,7 @@ public class OrderEventsConfiguration implements CamelConfiguration {
     private String recipientDomain;
     @PropertyInject(value = "admin.token", defaultValue = "")
     private String adminToken;
-    @PropertyInject(value = "processed-events.retention", defaultValue = "P7D")
+    @PropertyInject(value = "processed-events.retention", defaultValue = "P14D")
     private String retention;
     @PropertyInject(value = "processed-events.purge-batch-size", defaultValue = "1000")
     private int purgeBatchSize;
@@ -114,6 +120,7 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         context.addStartupListener((camel, alreadyStarted) -> {
             if (!alreadyStarted) {
                 TopicSetup.createMissing(KafkaClients.adminProperties(camel), partitions, replicationFactor);
+                TopicSetup.requireRetentionCovers(KafkaClients.adminProperties(camel), isoDuration("processed-events.retention", retention));
             }
         });
 
@@ -127,28 +134,44 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         registry.bind("eventMetrics", metrics);
         registry.bind("countAttempts", metrics.countAttempts());
         DeadLetters deadLetters = new DeadLetters(context.createProducerTemplate(), metrics);
-        OrderBook orderBook = new OrderBook(dataSource);
+        OrderBook orderBook = new OrderBook(dataSource, metrics);
         registry.bind("dataSource", dataSource);
         registry.bind("eventTransaction", new EventTransaction(dataSource));
         RetryPolicy retries = new RetryPolicy(maxRedeliveries, retryDelayMs, retryMultiplier, Math.max(retryMaxDelayMs, retryDelayMs), false);
+        registry.bind("inPlaceRetries", new InPlaceRetries(retries));
         DatabaseOutage outage = new DatabaseOutage();
-        EventBatch eventBatch = new EventBatch(context, dataSource, metrics, deadLetters, retries, outage);
+        TopicProducers producers = new TopicProducers(context);
+        context.addService(stopping(producers::stop));
+        EventBatch eventBatch = new EventBatch(context, dataSource, metrics, deadLetters, retries, outage, producers);
         context.addService(eventBatch);
+        EventOutbox eventOutbox = new EventOutbox(dataSource, producers, metrics);
+        registry.bind("eventOutbox", eventOutbox);
+        metrics.gauge("order_events_outbox_pending", "records in the event outbox, not published yet", () -> {
+            try {
+                return eventOutbox.pending();
+            } catch (SQLException e) {
+                return Double.NaN;
+            }
+        });
         registry.bind("eventBatch", eventBatch);
         registry.bind("eventCodec", new EventCodec());
         registry.bind("deadLetters", deadLetters);
         registry.bind("httpProblems", new HttpProblems());
+        registry.bind("idempotencyKeys", new IdempotencyKeys());
         registry.bind("adminToken", AdminToken.load(adminToken, Path.of(dataDir)));
-        registry.bind("deadLetterReplay", new DeadLetterReplay(context, context.createProducerTemplate(), metrics));
+        Duration idRetention = isoDuration("processed-events.retention", retention);
+        registry.bind("deadLetterReplay", new DeadLetterReplay(context, context.createProducerTemplate(), metrics, idRetention));
         registry.bind("processedByEmailService", new ProcessedEvents(dataSource, "email-service"));
         registry.bind("processedByInventoryService", new ProcessedEvents(dataSource, "inventory-service"));
         registry.bind("processedByOrderService", new ProcessedEvents(dataSource, "order-service"));
         registry.bind("orderEmails", new OrderEmails(emailFrom, recipientDomain));
         EmailOutbox outbox = new EmailOutbox(dataSource);
         registry.bind("emailOutbox", outbox);
-        registry.bind("retention", new Retention(dataSource, isoDuration("processed-events.retention", retention), purgeBatchSize));
+        registry.bind("retention", new Retention(dataSource, idRetention, purgeBatchSize));
         registry.bind("stockReservation", new StockReservation(dataSource));
         registry.bind("orderBook", orderBook);
+        registry.bind("lifecycleOfEmailService", new OrderLifecycle("email-service", metrics));
+        registry.bind("lifecycleOfInventoryService", new OrderLifecycle("inventory-service", metrics));
         registry.bind("orderIntake", new OrderIntake(orderBook));
         registry.bind("orderTotals", new OrderTotals(dataSource,
                 new ProcessedEvents(dataSource, "analytics-service"), deadLetters, metrics, outage));

@@ -1,35 +1,51 @@
 package org.orderevents;
 
 import org.junit.jupiter.api.Test;
-import org.orderevents.kafka.EmbeddedKafka;
+import org.orderevents.fault.Poll;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The broker goes away while the application runs: the API answers 503 and saves nothing. */
+/**
+ * The broker goes away while the application runs: the API still takes orders, which commit with their order.created
+ * in the event outbox; the relay publishes it once the broker is back.
+ */
 class BrokerUnreachableTest extends OrderEventsTestSupport {
 
-    private EmbeddedKafka ownBroker;
+    private static final String ORDER = "{\"user_id\":\"user_1\",\"items\":[{\"product_id\":\"mug\",\"name\":\"m\",\"quantity\":1,\"price\":1}]}";
 
     @Override
     protected Map<String, String> overrideProperties() {
-        ownBroker = startOwnBroker();
-        return Map.of("kafka.brokers", ownBroker.bootstrapServers(), "camel.main.shutdown-timeout", "5");
+        return Map.of("kafka.brokers", startOwnBroker().bootstrapServers(), "camel.main.shutdown-timeout", "5",
+                "outbox.relay-interval-ms", "200");
     }
 
     @Test
-    void answers503AndSavesNothing() throws Exception {
-        String body = "{\"user_id\":\"user_1\",\"items\":[{\"product_id\":\"mug\",\"name\":\"m\",\"quantity\":1,\"price\":1}]}";
-        assertThat(http("POST", "/orders", body).statusCode()).as("while the broker is up").isEqualTo(201);
+    void ordersTakenWhileTheBrokerIsAwayArePublishedWhenItIsBack() throws Exception {
+        String before = orderId(http("POST", "/orders", ORDER).body());
+        // its order.created, inventory result and confirmation published
+        Poll.until("the first order confirmed", Duration.ofSeconds(30), () -> queryLong(
+                "SELECT COUNT(*) FROM orders WHERE status = 'confirmed' AND order_id = '" + before + "'") == 1);
+        awaitOutbox(0);
 
-        ownBroker.close();
-        HttpResponse<String> response = http("POST", "/orders", body);
+        stopOwnBroker();
+        HttpResponse<String> response = http("POST", "/orders", ORDER);
+        assertThat(response.statusCode()).as("the order commits with its event in the outbox").isEqualTo(201);
+        String during = orderId(response.body());
+        assertThat(queryLong("SELECT COUNT(*) FROM orders")).isEqualTo(2);
+        assertThat(queryLong("SELECT COUNT(*) FROM event_outbox")).as("its order.created waits for the broker").isEqualTo(1);
 
-        assertThat(response.statusCode()).isEqualTo(503);
-        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-        assertThat(json(response.body()).get("title").asText()).isEqualTo("Kafka unavailable");
-        assertThat(queryLong("SELECT COUNT(*) FROM orders")).as("only the order accepted before the outage").isEqualTo(1);
+        restartOwnBroker();
+        awaitOutbox(0);
+        assertThat(records("orders", r -> r.value() != null && (text(r.value()).contains(before) || text(r.value()).contains(during))
+                && "order.created".equals(header(r, "event_type")), 2, Duration.ofSeconds(30))).hasSize(2);
+    }
+
+    private void awaitOutbox(long rows) throws Exception {
+        Poll.until("the event outbox at " + rows + " rows", Duration.ofSeconds(60),
+                () -> queryLong("SELECT COUNT(*) FROM event_outbox") == rows);
     }
 }

@@ -5,6 +5,7 @@ import org.apache.camel.builder.NotifyBuilder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.orderevents.api.AdminToken;
+import org.orderevents.fault.Poll;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -107,7 +108,7 @@ class DeadLetterReplayTest extends OrderEventsTestSupport {
     }
 
     @Test
-    void replaysADeadLetterThatTheFailedGroupProcessesExactlyOnce() throws Exception {
+    void replaysADeadLetterThatTheFailedGroupProcessesOnceAndALateResultLeavesTheOrderAsItWas() throws Exception {
         String orderId = UUID.randomUUID().toString();
         String userId = "user-" + UUID.randomUUID();
         // order-service consumes orders before the test starts: an order.created it has not recorded within the inventory
@@ -127,23 +128,24 @@ class DeadLetterReplayTest extends OrderEventsTestSupport {
         ConsumerRecord<byte[], byte[]> letter = deadLetters("inventory", orderId, 1).get(0);
         assertThat(header(letter, "dlq.consumer.group")).isEqualTo("order-service");
 
-        // the order arrives; its product is not in stock, so inventory-service rejects it and only the replay can confirm it
+        // the order arrives; its product is not in stock, so inventory-service rejects it: rejected is final
         NotifyBuilder recorded = new NotifyBuilder(context).fromRoute("order-service").whenCompleted(2).create();
         sendEvent("orders", "order.created", userId, orderCreated(orderId, userId, "not-stocked", 1, "9"));
         assertThat(recorded.matches(30, SECONDS)).as("order.created and its rejection recorded").isTrue();
         assertThat(failedAndRejected.matches(30, SECONDS)).isTrue();
         assertThat(status(orderId)).isEqualTo("rejected");
 
-        NotifyBuilder confirmed = new NotifyBuilder(context).fromRoute("order-service").whenCompleted(1).create();
         String filter = "{\"topic\":\"inventory.dlq\",\"event_type\":\"inventory.reserved\",\"offsets\":[{\"partition\":"
                 + letter.partition() + ",\"offset\":" + letter.offset() + "}]}";
         HttpResponse<String> response = replay(filter, "Bearer " + TOKEN);
 
+        // order-service processes the replayed result (its id was never claimed), and the lifecycle refuses it
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(json(response.body()).get("replayed").asInt()).isEqualTo(1);
-        assertThat(confirmed.matches(30, SECONDS)).isTrue();
         assertThat(firstReplay.matches(30, SECONDS)).isTrue();
-        assertThat(status(orderId)).isEqualTo("confirmed");
+        Poll.until("the late result refused", Duration.ofSeconds(30), () -> metric("order_events_lifecycle_refused_total",
+                "service", "order-service", "from", "rejected", "to", "confirmed") == 1);
+        assertThat(status(orderId)).as("a late result leaves the order as it was").isEqualTo("rejected");
         String replayOf = "inventory.dlq/" + letter.partition() + "/" + letter.offset();
         ConsumerRecord<byte[], byte[]> replayed = records("inventory", r -> replayOf.equals(header(r, "dlq.replay.of")), 1,
                 Duration.ofSeconds(30)).get(0);
@@ -152,19 +154,39 @@ class DeadLetterReplayTest extends OrderEventsTestSupport {
         assertThat(header(replayed, "event_type")).as("original header").isEqualTo("inventory.reserved");
         assertThat(header(replayed, "dlq.replayed")).isEqualTo("true");
         assertThat(header(replayed, "dlq.original.topic")).as("no dlq.* header of the dead letter").isNull();
-        String derivedId = UUID.nameUUIDFromBytes((reserved + "/order.status_changed").getBytes(StandardCharsets.UTF_8)).toString();
-        assertThat(records("orders", r -> derivedId.equals(header(r, "event_id")), 1, Duration.ofSeconds(30))).hasSize(1);
+        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'order-service' AND event_id = '"
+                + reserved + "'")).isEqualTo(1);
 
         // a second replay of the same dead letter is a duplicate for order-service
         assertThat(json(replay(filter, "Bearer " + TOKEN).body()).get("replayed").asInt()).isEqualTo(1);
 
         assertThat(secondReplay.matches(30, SECONDS)).isTrue();
         assertThat(records("inventory", r -> replayOf.equals(header(r, "dlq.replay.of")), 2, Duration.ofSeconds(30))).hasSize(2);
-        assertThat(records("orders", r -> derivedId.equals(header(r, "event_id")), 2, Duration.ofSeconds(3)))
-                .as("one status change, whatever the number of replays").hasSize(1);
-        assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'order-service' AND event_id = '"
-                + reserved + "'")).isEqualTo(1);
-        assertThat(status(orderId)).isEqualTo("confirmed");
+        String derivedId = UUID.nameUUIDFromBytes((reserved + "/order.status_changed").getBytes(StandardCharsets.UTF_8)).toString();
+        assertThat(records("orders", r -> derivedId.equals(header(r, "event_id")), 1, Duration.ofSeconds(3)))
+                .as("no status change from the late result").isEmpty();
+        assertThat(metric("order_events_lifecycle_refused_total", "service", "order-service", "from", "rejected", "to", "confirmed"))
+                .as("the second replay was a duplicate, not refused again").isEqualTo(1);
+        assertThat(status(orderId)).isEqualTo("rejected");
+    }
+
+    @Test
+    void aDeadLetterOlderThanTheIdRetentionIsNotReplayed() throws Exception {
+        String marker = "old-" + UUID.randomUUID();
+        long fifteenDaysAgo = System.currentTimeMillis() - Duration.ofDays(15).toMillis();
+        // a type of its own, so that the replay's filter chooses this dead letter only
+        String type = "order.created-" + marker;
+        send("orders.dlq", marker, "{\"event_id\":\"" + marker + "\"}", Map.of("event_type", type,
+                "dlq.original.topic", "orders", "dlq.original.timestamp", String.valueOf(fifteenDaysAgo)));
+        String filter = "{\"topic\":\"orders.dlq\",\"event_type\":\"" + type + "\"}";
+
+        HttpResponse<String> response = replay(filter, "Bearer " + TOKEN);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(409);
+        assertThat(json(response.body()).get("detail").asText())
+                .contains("is 15.0 days old", "retention (processed-events.retention, 14.0 days)");
+        assertThat(records("orders", r -> r.value() != null && text(r.value()).contains(marker), 1, Duration.ofSeconds(2)))
+                .as("nothing replayed").isEmpty();
     }
 
     @Test

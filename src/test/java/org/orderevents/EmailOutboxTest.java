@@ -19,8 +19,11 @@ class EmailOutboxTest extends OrderEventsTestSupport {
     @Test
     void anOrderCreatedAndAStatusChangeGiveOneOutboxRowAndOneEmlFileEach() throws Exception {
         String orderId = UUID.randomUUID().toString();
-        // the order's inventory result comes back as a third event: order-service's order.status_changed (confirmed)
+        // the order's inventory result comes back as a second event: order-service's order.status_changed (confirmed);
+        // then it is shipped, which its lifecycle allows once it is confirmed
         String created = sendEvent("orders", "order.created", "user_2", orderCreated(orderId, "user_2", "mug", 1, "12"));
+        awaitRounds("order-service", "SELECT COUNT(*) FROM orders WHERE status = 'confirmed' AND order_id = '" + orderId + "'",
+                confirmed -> confirmed == 1);
         String changed = sendEvent("orders", "order.status_changed", "user_2", Map.of("order_id", orderId,
                 "user_id", "user_2", "status", "shipped", "updated_at", "2026-11-22T11:00:00Z"));
 

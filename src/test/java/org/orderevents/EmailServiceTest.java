@@ -21,7 +21,7 @@ class EmailServiceTest extends OrderEventsTestSupport {
 
         String created = sendEvent("orders", "order.created", "user_1", orderCreated(orderId, "user_1", "mug", 2, "9.50"));
         String changed = sendEvent("orders", "order.status_changed", "user_1", Map.of("order_id", orderId,
-                "user_id", "user_1", "status", "shipped", "reason", "left the warehouse", "updated_at", "2026-11-22T11:00:00Z"));
+                "user_id", "user_1", "status", "cancelled", "reason", "asked by the customer", "updated_at", "2026-11-22T11:00:00Z"));
 
         assertThat(done.matches(30, SECONDS)).isTrue();
         // email-service commits each e-mail to the outbox; the outbox sender writes the files
@@ -31,7 +31,7 @@ class EmailServiceTest extends OrderEventsTestSupport {
         assertThat(confirmation).contains("To: user_1@example.com", "Subject: Order " + orderId + " received",
                 "2 x mug", "Total: 19.00");
         String status = Files.readString(outbox().resolve(changed + ".eml"));
-        assertThat(status).contains("Subject: Order " + orderId + " shipped", "Reason: left the warehouse");
+        assertThat(status).contains("Subject: Order " + orderId + " cancelled", "Reason: asked by the customer");
     }
 
     private Path outbox() {

@@ -58,6 +58,7 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
     protected int httpPort;
     private KafkaProducer<byte[], byte[]> producer;
     private EmbeddedKafka ownBroker;
+    private Path ownBrokerDir;
 
     @Override
     protected Class<?> getMainClass() {
@@ -105,12 +106,24 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
      */
     protected EmbeddedKafka startOwnBroker() {
         try {
-            ownBroker = EmbeddedKafka.start(Files.createTempDirectory("order-events-own-kafka"), 0);
+            ownBrokerDir = Files.createTempDirectory("order-events-own-kafka");
+            ownBroker = EmbeddedKafka.start(ownBrokerDir, 0);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         TopicSetup.createMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ownBroker.bootstrapServers()), 3, (short) 1);
         return ownBroker;
+    }
+
+    /** Stops the test's own broker ({@link #startOwnBroker}). */
+    protected void stopOwnBroker() {
+        ownBroker.close();
+    }
+
+    /** Starts the test's own broker again, on its port and data. */
+    protected void restartOwnBroker() {
+        int port = Integer.parseInt(ownBroker.bootstrapServers().replaceFirst("^.*:", ""));
+        ownBroker = EmbeddedKafka.start(ownBrokerDir, port);
     }
 
     /** Properties a test class changes on top of the test defaults. */

@@ -14,11 +14,12 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Processed ids and sent e-mails older than the retention (7 days) go, in batches of 1000 rows; nothing else does. */
+/** Processed ids and sent e-mails older than the retention (14 days) go, in batches of 1000 rows; nothing else does. */
 class ProcessedEventsPurgeTest extends OrderEventsTestSupport {
 
-    private static final Instant EIGHT_DAYS_AGO = Instant.now().minus(Duration.ofDays(8));
-    private static final Instant SIX_DAYS_AGO = Instant.now().minus(Duration.ofDays(6));
+    /** Just past the default retention (14 days), and just within it. */
+    private static final Instant PAST_RETENTION = Instant.now().minus(Duration.ofDays(15));
+    private static final Instant WITHIN_RETENTION = Instant.now().minus(Duration.ofDays(13));
 
     @Override
     protected Map<String, String> overrideProperties() {
@@ -29,13 +30,13 @@ class ProcessedEventsPurgeTest extends OrderEventsTestSupport {
     void purgesExactlyTheRowsOlderThanTheRetentionInBatches() throws Exception {
         // the purge is called directly here: its timer must not take the rows first
         context.getRouteController().stopRoute("processed-events-purge");
-        processed("email-service", "old-", 1500, EIGHT_DAYS_AGO);
-        processed("order-service", "old-", 1000, EIGHT_DAYS_AGO);
-        processed("email-service", "recent-", 5, SIX_DAYS_AGO);
+        processed("email-service", "old-", 1500, PAST_RETENTION);
+        processed("order-service", "old-", 1000, PAST_RETENTION);
+        processed("email-service", "recent-", 5, WITHIN_RETENTION);
         processed("order-service", "new-", 5, Instant.now());
-        email("sent-long-ago", EIGHT_DAYS_AGO, EIGHT_DAYS_AGO);
-        email("sent-lately", EIGHT_DAYS_AGO, SIX_DAYS_AGO);
-        email("never-sent", EIGHT_DAYS_AGO, null);
+        email("sent-long-ago", PAST_RETENTION, PAST_RETENTION);
+        email("sent-lately", PAST_RETENTION, WITHIN_RETENTION);
+        email("never-sent", PAST_RETENTION, null);
 
         long purged = context.getRegistry().lookupByNameAndType("retention", Retention.class).purge();
 
@@ -51,7 +52,7 @@ class ProcessedEventsPurgeTest extends OrderEventsTestSupport {
 
     @Test
     void theTimerRoutePurgesOnItsOwn() throws Exception {
-        processed("inventory-service", "old-", 1200, EIGHT_DAYS_AGO);
+        processed("inventory-service", "old-", 1200, PAST_RETENTION);
         processed("inventory-service", "new-", 3, Instant.now());
 
         awaitRounds("processed-events-purge", "SELECT COUNT(*) FROM processed_events WHERE event_id LIKE 'old-%'",

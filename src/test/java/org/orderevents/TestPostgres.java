@@ -67,7 +67,25 @@ public final class TestPostgres {
         return DriverManager.getConnection(url, properties);
     }
 
-    private static void execute(String sql) {
+    /** Creates an empty database {@code oe_<random>} and returns its name. */
+    public static String createDatabase() {
+        String database = "oe_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        execute("CREATE DATABASE " + database);
+        return database;
+    }
+
+    /** Drops the database, closing the connections still open to it. */
+    public static void dropDatabase(String database) {
+        execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    }
+
+    /** The URL of another database of the same server. */
+    public static String urlOf(String database) {
+        return URL.replaceFirst("/[^/?]*(\\?|$)", "/" + database + "$1");
+    }
+
+    /** Runs a statement on the test database, outside of any pool. */
+    public static void execute(String sql) {
         try (Connection connection = connect(URL); Statement statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {

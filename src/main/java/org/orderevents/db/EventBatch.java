@@ -17,6 +17,7 @@ import org.orderevents.deadletter.DeadLetters;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.InvalidEventException;
 import org.orderevents.kafka.BatchOffsets;
+import org.orderevents.kafka.TopicProducers;
 import org.orderevents.metrics.EventMetrics;
 import org.orderevents.retry.ParkedEvents;
 import org.orderevents.retry.ParkedEvents.Parked;
@@ -65,9 +66,8 @@ import java.util.concurrent.TimeoutException;
  * the commit) sends every event of the batch alone. A record the dead letter channel could not write fails the poll:
  * the offsets of the records before it are committed, and the consumer polls again from it.
  * <p>
- * An event route that publishes a record (an inventory result, a status change) publishes it before the transaction
- * commits, as in {@link EventTransaction}: a repeat after a rollback or a crash has the same event_id, and its
- * consumer's idempotent repository skips it.
+ * An event route that publishes a record (an inventory result, a status change) writes it to the event outbox in the
+ * batch's transaction ({@link org.orderevents.outbox.EventOutbox}): it is published once the batch has committed.
  */
 public class EventBatch extends ServiceSupport {
 
@@ -76,7 +76,6 @@ public class EventBatch extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventBatch.class);
     private static final String EVENT_ROUTE = "orderEvents.eventRoute";
-    private static final String RETRY_POLICY = "orderEvents.retryPolicy";
     private static final String RETRY_COPY = "orderEvents.retryCopy";
 
     private final CamelContext context;
@@ -94,14 +93,14 @@ public class EventBatch extends ServiceSupport {
     private final Map<String, Long> committedOffsets = new ConcurrentHashMap<>();
 
     public EventBatch(CamelContext context, DataSource dataSource, EventMetrics metrics, DeadLetters deadLetters,
-            RetryPolicy defaultPolicy, DatabaseOutage outage) {
+            RetryPolicy defaultPolicy, DatabaseOutage outage, TopicProducers producers) {
         this.context = context;
         this.dataSource = dataSource;
         this.producer = context.createProducerTemplate();
         this.metrics = metrics;
         this.deadLetters = deadLetters;
         this.parked = new ParkedEvents(dataSource);
-        this.retryTopics = new RetryTopics(producer);
+        this.retryTopics = new RetryTopics(producers);
         this.defaultPolicy = defaultPolicy;
         this.outage = outage;
     }
@@ -129,7 +128,7 @@ public class EventBatch extends ServiceSupport {
         if (records.isEmpty()) {
             return;
         }
-        records.forEach(record -> record.setProperty(RETRY_POLICY, policy));
+        records.forEach(record -> record.setProperty(RetryPolicy.PROPERTY, policy));
         String service = EventMetrics.service(batch);
         int done = 0;
         try {
@@ -197,14 +196,14 @@ public class EventBatch extends ServiceSupport {
                 }
             } catch (DatabaseUnavailable e) {
                 for (CompletableFuture<Exchange> sent : resent) {
-                    acknowledged(sent);
+                    TopicProducers.acknowledged(sent);
                 }
                 BatchOffsets.commit(partition.subList(0, handled));
                 outage.takeBack(service, records.subList(records.indexOf(partition.get(handled)), records.size()), e);
                 return;
             }
             for (CompletableFuture<Exchange> sent : resent) {
-                acknowledged(sent);
+                TopicProducers.acknowledged(sent);
             }
             BatchOffsets.commit(partition.subList(0, handled));
             BatchOffsets.rewind(partition.subList(handled, partition.size()));
@@ -371,7 +370,7 @@ public class EventBatch extends ServiceSupport {
                 + failure.getClass().getName() + ": " + failure.getMessage());
         inTransaction(scope -> {
             parked.park(scope, row);
-            acknowledged(retryTopics.send(record.getMessage(), row, policy));
+            TopicProducers.acknowledged(retryTopics.send(record.getMessage(), row, policy));
         });
         metrics.parked(service, source.topic());
         LOG.warn("{}: parked {} on {}{}, its key held back until it is done; first retry in {} ms ({}: {})", service,
@@ -410,7 +409,7 @@ public class EventBatch extends ServiceSupport {
     }
 
     private RetryPolicy policyOf(Exchange record) {
-        RetryPolicy routes = record.getProperty(RETRY_POLICY, RetryPolicy.class);
+        RetryPolicy routes = record.getProperty(RetryPolicy.PROPERTY, RetryPolicy.class);
         if (routes != null) {
             return routes;
         }
@@ -420,13 +419,6 @@ public class EventBatch extends ServiceSupport {
 
     private static String describe(Parked row) {
         return "the record of key '" + row.key() + "' at " + row.topic() + "-" + row.partition() + "@" + row.offset();
-    }
-
-    private static void acknowledged(CompletableFuture<Exchange> sent) throws Exception {
-        Exchange result = sent.get();
-        if (result.getException() != null) {
-            throw result.getException();
-        }
     }
 
     /** Work in a transaction of its own, committed when it returns. */

@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -30,7 +29,7 @@ import java.util.Set;
 public class ProcessedEvents extends ServiceSupport implements IdempotentRepository {
 
     private static final String CLAIM = "INSERT INTO processed_events (processor_name, event_id, processed_at) "
-            + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+            + "VALUES (?, ?, LOCALTIMESTAMP) ON CONFLICT DO NOTHING";
     private static final MultiRowInsert CLAIMS = new MultiRowInsert(CLAIM);
 
     private final DataSource dataSource;
@@ -76,7 +75,7 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
     /** Records the event as processed; false if it already was (a duplicate). */
     public boolean claim(Connection connection, String eventId) {
         try {
-            return CLAIMS.write(connection, List.<Object[]>of(row(eventId, new Timestamp(System.currentTimeMillis())))) == 1;
+            return CLAIMS.write(connection, List.<Object[]>of(row(eventId))) == 1;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot record event " + eventId + " for " + processorName + ": " + e.getMessage(), e);
         }
@@ -85,10 +84,9 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
     /** Records many events in a few multi-row statements; returns the ids that were new, in the given order. */
     public Set<String> claimAll(Connection connection, Collection<String> eventIds) throws SQLException {
         Set<String> unique = new LinkedHashSet<>(eventIds);
-        Timestamp now = new Timestamp(System.currentTimeMillis());
         List<Object[]> rows = new ArrayList<>(unique.size());
         for (String id : unique) {
-            rows.add(row(id, now));
+            rows.add(row(id));
         }
         Set<String> inserted = new HashSet<>(CLAIMS.writeReturning(connection, rows, "event_id"));
         Set<String> claimed = new LinkedHashSet<>();
@@ -100,9 +98,9 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
         return claimed;
     }
 
-    /** The parameters of {@link #CLAIM} for one event. */
-    private Object[] row(String eventId, Timestamp processedAt) {
-        return new Object[] {processorName, eventId, processedAt};
+    /** The parameters of {@link #CLAIM} for one event; processed_at is the database's clock, as the purge's cut-off. */
+    private Object[] row(String eventId) {
+        return new Object[] {processorName, eventId};
     }
 
     /**

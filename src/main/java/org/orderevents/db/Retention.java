@@ -11,8 +11,8 @@ import java.sql.Timestamp;
 import java.time.Duration;
 
 /**
- * Retention (route processed-events-purge): deletes the processed ids ({@code processed_events}) and the sent e-mails
- * ({@code email_outbox}) older than {@code processed-events.retention}. Unsent e-mails are never deleted. Each DELETE
+ * Retention (route processed-events-purge): deletes the processed ids ({@code processed_events}), the sent e-mails
+ * ({@code email_outbox}) and the order API's idempotency keys older than {@code processed-events.retention}. Unsent e-mails are never deleted. Each DELETE
  * takes at most {@code batchSize} rows and commits on its own, so a large backlog never becomes one long transaction
  * holding many locks; the same statements run on H2 and PostgreSQL (a DELETE has no LIMIT of its own there).
  */
@@ -23,6 +23,9 @@ public class Retention {
             + "(SELECT processor_name, event_id FROM processed_events WHERE processed_at < ? ORDER BY processed_at LIMIT ?)";
     private static final String SENT_EMAILS = "DELETE FROM email_outbox WHERE event_id IN "
             + "(SELECT event_id FROM email_outbox WHERE sent_at < ? ORDER BY sent_at LIMIT ?)";
+
+    private static final String IDEMPOTENCY_KEYS = "DELETE FROM idempotency_keys WHERE idempotency_key IN "
+            + "(SELECT idempotency_key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)";
 
     private final DataSource dataSource;
     private final Duration retention;
@@ -39,14 +42,25 @@ public class Retention {
 
     /** Deletes every row older than the retention, batch by batch; returns how many rows went. */
     public long purge() throws SQLException {
-        Timestamp cutoff = new Timestamp(System.currentTimeMillis() - retention.toMillis());
+        Timestamp cutoff = new Timestamp(databaseNow().getTime() - retention.toMillis());
         long processed = deleteAll(PROCESSED_EVENTS, cutoff);
         long sent = deleteAll(SENT_EMAILS, cutoff);
-        if (processed + sent > 0) {
-            LOG.info("Purged {} processed ids and {} sent e-mails from before {} (retention {})", processed, sent,
-                    cutoff.toInstant(), retention);
+        long keys = deleteAll(IDEMPOTENCY_KEYS, cutoff);
+        if (processed + sent + keys > 0) {
+            LOG.info("Purged {} processed ids, {} sent e-mails and {} idempotency keys from before {} (retention {})", processed,
+                    sent, keys, cutoff.toInstant(), retention);
         }
-        return processed + sent;
+        return processed + sent + keys;
+    }
+
+    /** The database's clock, the one processed_at was written with: the cut-off does not depend on this host's. */
+    private Timestamp databaseNow() throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement("SELECT LOCALTIMESTAMP");
+             java.sql.ResultSet rows = select.executeQuery()) {
+            rows.next();
+            return rows.getTimestamp(1);
+        }
     }
 
     private long deleteAll(String delete, Timestamp cutoff) throws SQLException {

@@ -62,10 +62,14 @@ public class DeadLetterReplay {
     private final ProducerTemplate producer;
     private final EventMetrics metrics;
 
-    public DeadLetterReplay(CamelContext context, ProducerTemplate producer, EventMetrics metrics) {
+    private final Duration idRetention;
+
+    /** idRetention: how long processed ids are kept; an older dead letter would have its effects done again. */
+    public DeadLetterReplay(CamelContext context, ProducerTemplate producer, EventMetrics metrics, Duration idRetention) {
         this.metrics = metrics;
         this.context = context;
         this.producer = producer;
+        this.idRetention = idRetention;
     }
 
     /** One dead letter as GET /dlq shows it; a null key or value is shown as null, not left out. */
@@ -106,7 +110,7 @@ public class DeadLetterReplay {
         String topic = topic(Fields.optionalText(body, "topic", "topic"));
         String eventType = Fields.optionalText(body, "event_type", "event_type");
         Map<Integer, NavigableSet<Long>> offsets = offsets(body);
-        int[] replayed = {0};
+        List<ConsumerRecord<byte[], byte[]>> chosen = new ArrayList<>();
         read(topic, (partition, all) -> {
             if (offsets == null) {
                 return all;
@@ -114,15 +118,37 @@ public class DeadLetterReplay {
             NavigableSet<Long> wanted = offsets.get(partition);
             return wanted == null ? null : new Span(Math.max(all.from(), wanted.first()), Math.min(all.until(), wanted.last() + 1));
         }, letter -> {
-            boolean chosen = (offsets == null || offsets.get(letter.partition()).contains(letter.offset()))
-                    && (eventType == null || hasType(letter, eventType));
-            if (chosen && republish(letter)) {
-                replayed[0]++;
+            if ((offsets == null || offsets.get(letter.partition()).contains(letter.offset()))
+                    && (eventType == null || hasType(letter, eventType))) {
+                chosen.add(letter);
             }
         });
+        // the groups that processed an event older than the id retention no longer know it: they would act again
+        for (ConsumerRecord<byte[], byte[]> letter : chosen) {
+            Duration age = Duration.ofMillis(System.currentTimeMillis() - originalTimestamp(letter));
+            if (age.compareTo(idRetention) > 0) {
+                throw new ReplayTooOldException(letter.topic() + "/" + letter.partition() + "/" + letter.offset(), age, idRetention);
+            }
+        }
+        int[] replayed = {0};
+        for (ConsumerRecord<byte[], byte[]> letter : chosen) {
+            if (republish(letter)) {
+                replayed[0]++;
+            }
+        }
         LOG.info("Replayed {} dead letters of {} (event_type {}, offsets {})", replayed[0], topic,
                 eventType == null ? "any" : eventType, offsets == null ? "all" : offsets);
         answer(message, Json.write(Map.of("replayed", replayed[0])));
+    }
+
+    /** When the dead letter's event was first written: its dlq.original.timestamp, else the dead letter's own. */
+    private static long originalTimestamp(ConsumerRecord<byte[], byte[]> letter) {
+        String original = text(letter.headers().lastHeader("dlq.original.timestamp"));
+        try {
+            return original == null ? letter.timestamp() : Long.parseLong(original);
+        } catch (NumberFormatException e) {
+            return letter.timestamp();
+        }
     }
 
     /** Sends one dead letter back to its original topic and waits for the broker's ack; false if it names no topic. */

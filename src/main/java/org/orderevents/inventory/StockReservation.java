@@ -1,5 +1,6 @@
 package org.orderevents.inventory;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import org.apache.camel.Exchange;
 import org.orderevents.db.EventTransaction;
 import org.orderevents.db.TransactionScope;
@@ -12,6 +13,8 @@ import org.orderevents.event.Json;
 import org.orderevents.event.OrderCreated;
 import org.orderevents.event.OrderEvent;
 import org.orderevents.event.OrderItem;
+import org.orderevents.event.OrderStatusChanged;
+import org.orderevents.order.OrderLifecycle;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -30,6 +33,8 @@ import java.util.TreeSet;
 /** inventory-service: reserves every item of an order or none, and answers with the result event to publish. */
 public class StockReservation {
 
+    private static final String RESERVED = "INSERT INTO stock_reservations (order_id, items) VALUES (?, ?) ON CONFLICT DO NOTHING";
+
     private final DataSource dataSource;
 
     public StockReservation(DataSource dataSource) {
@@ -45,11 +50,45 @@ public class StockReservation {
         }
         List<MissingItem> missing = scope.held(this, Ledger::new).reserve(scope.connection(), wanted);
         if (missing.isEmpty()) {
+            scope.rows(RESERVED).add(order.orderId(), Json.write(wanted));
             return EventCodec.derivedFrom(event, InventoryReserved.TYPE,
                     new InventoryReserved(order.orderId(), order.userId(), order.items()));
         }
         return EventCodec.derivedFrom(event, InventoryFailed.TYPE,
                 new InventoryFailed(order.orderId(), order.userId(), missing));
+    }
+
+    /** Route predicate: the status change cancels its order. */
+    public boolean cancels(Event<OrderStatusChanged> event) {
+        return OrderLifecycle.CANCELLED.equals(event.data().status());
+    }
+
+    /**
+     * A cancelled order's reservation goes back to the stock, once: its row is marked released in the same
+     * transaction. An order that reserved nothing (rejected, or cancelled before its reservation) gives nothing back.
+     */
+    public void release(Event<OrderStatusChanged> event, Exchange exchange) throws SQLException, java.io.IOException {
+        TransactionScope scope = EventTransaction.requiredScope(exchange);
+        scope.write(RESERVED);
+        Connection connection = scope.connection();
+        String items;
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT items FROM stock_reservations WHERE order_id = ? AND released = FALSE FOR UPDATE")) {
+            select.setString(1, event.data().orderId());
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return;
+                }
+                items = rows.getString(1);
+            }
+        }
+        Map<String, Integer> reserved = Json.MAPPER.readValue(items, new TypeReference<TreeMap<String, Integer>>() { });
+        scope.held(this, Ledger::new).release(connection, reserved);
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE stock_reservations SET released = TRUE WHERE order_id = ?")) {
+            update.setString(1, event.data().orderId());
+            update.executeUpdate();
+        }
     }
 
     /**
@@ -82,6 +121,14 @@ public class StockReservation {
                 changed.addAll(wanted.keySet());
             }
             return missing;
+        }
+
+        /** Gives the quantities back. */
+        void release(Connection connection, Map<String, Integer> quantities) throws SQLException {
+            for (Map.Entry<String, Integer> line : quantities.entrySet()) {
+                available.put(line.getKey(), available(connection, line.getKey()) + line.getValue());
+                changed.add(line.getKey());
+            }
         }
 
         /** What is left of the product in this transaction; 0 for a product the stock table does not have. */

@@ -2,12 +2,17 @@ package org.orderevents.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -58,6 +63,50 @@ public final class TopicSetup {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create the topics on " + clientProperties.get(
                     AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The topics whose records the services consume, and so may get again until the broker deletes them. */
+    public static final List<String> CONSUMED = List.of("orders", "inventory", "orders.retry", "inventory.retry");
+
+    /**
+     * Refuses a processed-id retention shorter than a consumed topic can redeliver a record: a record lives until its
+     * whole segment is past retention.ms, so up to retention.ms + segment.ms. Read from the broker (the topic's own
+     * setting, or the broker's default).
+     */
+    public static void requireRetentionCovers(Map<String, Object> clientProperties, Duration idRetention) {
+        Properties properties = new Properties();
+        properties.putAll(clientProperties);
+        try (Admin admin = Admin.create(properties)) {
+            List<ConfigResource> topics = CONSUMED.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+            Map<ConfigResource, Config> configs = admin.describeConfigs(topics).all().get(30, TimeUnit.SECONDS);
+            List<String> longer = new ArrayList<>();
+            Duration needed = Duration.ZERO;
+            for (ConfigResource topic : topics) {
+                long retentionMs = Long.parseLong(configs.get(topic).get(TopicConfig.RETENTION_MS_CONFIG).value());
+                long segmentMs = Long.parseLong(configs.get(topic).get(TopicConfig.SEGMENT_MS_CONFIG).value());
+                if (retentionMs < 0) {
+                    longer.add(topic.name() + " keeps its records forever (retention.ms -1)");
+                    continue;
+                }
+                Duration redelivery = Duration.ofMillis(retentionMs + segmentMs);
+                if (redelivery.compareTo(idRetention) > 0) {
+                    longer.add(topic.name() + ": retention.ms " + retentionMs + " (" + Duration.ofMillis(retentionMs) + ") + segment.ms "
+                            + segmentMs + " (" + Duration.ofMillis(segmentMs) + ") = " + redelivery);
+                    needed = needed.compareTo(redelivery) < 0 ? redelivery : needed;
+                }
+            }
+            if (!longer.isEmpty()) {
+                throw new IllegalStateException("processed-events.retention " + idRetention + " is shorter than the topics can "
+                        + "redeliver a record, so a redelivered event would be processed twice: " + String.join("; ", longer)
+                        + (needed.isZero() ? "; give those topics a finite retention.ms"
+                        : "; set processed-events.retention to at least " + needed));
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the topics' retention from the broker: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -95,6 +95,16 @@ public class EventMetrics extends EventNotifierSupport {
         registry().counter("order_events_retries", "service", service).increment();
     }
 
+    /** A status change the order's lifecycle does not allow, refused by the group. */
+    public void refused(String service, String from, String to) {
+        registry().counter("order_events_lifecycle_refused", "service", service, "from", from, "to", to).increment();
+    }
+
+    /** Records the event outbox's relay published. */
+    public void published(int records) {
+        registry().counter("order_events_outbox_published").increment(records);
+    }
+
     public void replayed(String topic) {
         registry().counter("order_events_replayed", "topic", topic).increment();
     }

@@ -14,6 +14,7 @@ import org.orderevents.event.Json;
 import org.orderevents.event.OrderCreated;
 import org.orderevents.event.OrderItem;
 import org.orderevents.event.OrderStatusChanged;
+import org.orderevents.metrics.EventMetrics;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -28,13 +29,17 @@ import java.util.stream.Collectors;
 /** order-service: the orders table, kept from the events of the orders topic, and the answer to an inventory result. */
 public class OrderBook {
 
+    private static final String GROUP = "order-service";
+
     private final DataSource dataSource;
+    private final EventMetrics metrics;
 
     private static final String INSERT = "INSERT INTO orders (order_id, user_id, items, total, status, created_at) "
             + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
-    public OrderBook(DataSource dataSource) {
+    public OrderBook(DataSource dataSource, EventMetrics metrics) {
         this.dataSource = dataSource;
+        this.metrics = metrics;
     }
 
     /** order.created: records an order it has not seen, so orders published by other producers are known too. */
@@ -43,7 +48,7 @@ public class OrderBook {
         EventTransaction.requiredScope(exchange).rows(INSERT).add(row(event.data()));
     }
 
-    /** The order API's INSERT: at once, before the order is published. */
+    /** The order API's INSERT: at once, in the transaction that writes its order.created to the outbox. */
     static void insert(Connection connection, OrderCreated order) throws SQLException {
         new MultiRowInsert(INSERT).write(connection, List.<Object[]>of(row(order)));
     }
@@ -54,35 +59,41 @@ public class OrderBook {
                 order.createdAt()};
     }
 
-    /** order.status_changed: the order takes the new status. */
+    /** order.status_changed: the order takes the new status, if its lifecycle allows it ({@link OrderLifecycle}). */
     public void changeStatus(Event<OrderStatusChanged> event, Exchange exchange) throws SQLException {
         OrderStatusChanged change = event.data();
-        TransactionScope scope = EventTransaction.requiredScope(exchange);
-        scope.write(INSERT);
-        try (PreparedStatement update = scope.connection().prepareStatement(
+        Connection connection = EventTransaction.requiredScope(exchange).connection();
+        String current = lockedStatus(exchange, change.orderId());
+        if (!OrderLifecycle.allows(current, change.status())) {
+            OrderLifecycle.refused(metrics, GROUP, change.orderId(), current, change.status(), event.eventId());
+            return;
+        }
+        try (PreparedStatement update = connection.prepareStatement(
                 "UPDATE orders SET status = ?, reason = ?, updated_at = ? WHERE order_id = ?")) {
             update.setString(1, change.status());
             update.setString(2, change.reason());
             update.setString(3, change.updatedAt());
             update.setString(4, change.orderId());
-            if (update.executeUpdate() == 0) {
-                throw new OrderNotFoundException(change.orderId());
-            }
+            update.executeUpdate();
         }
     }
 
-    /** inventory.reserved: the order is confirmed. */
+    /** inventory.reserved: the order is confirmed, if it is still pending; else nothing (null) is published. */
     public Event<OrderStatusChanged> confirm(Event<InventoryReserved> event, Exchange exchange) throws SQLException {
         InventoryReserved reserved = event.data();
-        requireKnown(exchange, reserved.orderId());
+        if (!stillPending(event, exchange, reserved.orderId(), "confirmed")) {
+            return null;
+        }
         return EventCodec.derivedFrom(event, OrderStatusChanged.TYPE,
                 new OrderStatusChanged(reserved.orderId(), reserved.userId(), "confirmed", null, EventCodec.now()));
     }
 
-    /** inventory.failed: the order is rejected, with the missing stock as the reason. */
+    /** inventory.failed: the order is rejected, with the missing stock as the reason, if it is still pending. */
     public Event<OrderStatusChanged> reject(Event<InventoryFailed> event, Exchange exchange) throws SQLException {
         InventoryFailed failed = event.data();
-        requireKnown(exchange, failed.orderId());
+        if (!stillPending(event, exchange, failed.orderId(), "rejected")) {
+            return null;
+        }
         String reason = "out of stock: " + failed.missing().stream()
                 .map(m -> m.productId() + " (requested " + m.requested() + ", available " + m.available() + ")")
                 .collect(Collectors.joining(", "));
@@ -90,13 +101,46 @@ public class OrderBook {
                 new OrderStatusChanged(failed.orderId(), failed.userId(), "rejected", reason, EventCodec.now()));
     }
 
-    /** An inventory result may overtake its order.created on this service's other route: retried, then dead-lettered. */
-    private static void requireKnown(Exchange exchange, String orderId) throws SQLException {
+    /** An inventory result decides a pending order only: a late or replayed one is refused. */
+    private boolean stillPending(Event<?> event, Exchange exchange, String orderId, String to) throws SQLException {
+        String current = lockedStatus(exchange, orderId);
+        if (!OrderLifecycle.PENDING.equals(current)) {
+            OrderLifecycle.refused(metrics, GROUP, orderId, current, to, event.eventId());
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The order's status, its row locked until the transaction ends. An order not recorded yet (an inventory result
+     * may overtake its order.created on this service's other route) is an {@link OrderNotFoundException}: retried.
+     */
+    private static String lockedStatus(Exchange exchange, String orderId) throws SQLException {
         TransactionScope scope = EventTransaction.requiredScope(exchange);
         scope.write(INSERT);
-        if (find(scope.connection(), orderId) == null) {
+        try (PreparedStatement select = scope.connection().prepareStatement(
+                "SELECT status FROM orders WHERE order_id = ? FOR UPDATE")) {
+            select.setString(1, orderId);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    throw new OrderNotFoundException(orderId);
+                }
+                return rows.getString(1);
+            }
+        }
+    }
+
+    /** The API's check of a status change, in the request's transaction: 409 when the lifecycle does not allow it. */
+    static String requireChange(Connection connection, String orderId, String to) throws SQLException {
+        Map<String, Object> order = find(connection, orderId);
+        if (order == null) {
             throw new OrderNotFoundException(orderId);
         }
+        String current = (String) order.get("status");
+        if (!OrderLifecycle.allows(current, to)) {
+            throw new StatusConflictException(orderId, current, to);
+        }
+        return (String) order.get("user_id");
     }
 
     /**

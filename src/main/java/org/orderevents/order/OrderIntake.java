@@ -19,10 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** The order API: turns checked HTTP requests into the events it publishes. */
+/** The order API: turns checked HTTP requests into the events it writes to the event outbox with their order. */
 public class OrderIntake {
 
-    /** The event a request publishes, kept for the answer: publishing replaces the body with the record's bytes. */
+    /** The event a request publishes, kept for the answer: the outbox step replaces the body with the record's bytes. */
     private static final String PUBLISHED = "orderEvents.published";
 
     private final OrderBook orders;
@@ -32,8 +32,8 @@ public class OrderIntake {
     }
 
     /**
-     * POST /orders: the order is saved in the exchange's transaction and becomes the body as an order.created event;
-     * the route publishes it before the transaction commits, so a request the broker refuses saves nothing.
+     * POST /orders: the order is saved in the exchange's transaction and becomes the body as an order.created event,
+     * which the route writes to the event outbox in the same transaction.
      */
     public Event<OrderCreated> create(Exchange exchange) throws SQLException {
         JsonNode body = body(exchange);
@@ -46,18 +46,21 @@ public class OrderIntake {
         return EventCodec.newEvent(OrderCreated.TYPE, order);
     }
 
-    /** POST /orders/{order_id}/status: an order.status_changed event for a known order. */
+    /**
+     * POST /orders/{order_id}/status: an order.status_changed event for a known order whose lifecycle allows the change
+     * (else 409 naming its status), written to the outbox in the request's transaction.
+     */
     public Event<OrderStatusChanged> changeStatus(Exchange exchange) throws SQLException {
         String orderId = exchange.getMessage().getHeader("order_id", String.class);
         JsonNode body = body(exchange);
-        String status = Fields.text(body, "status", "status");
+        String status = OrderLifecycle.known(Fields.text(body, "status", "status"), "status");
         String reason = Fields.optionalText(body, "reason", "reason");
-        String userId = orders.userOf(orderId);
+        String userId = OrderBook.requireChange(EventTransaction.required(exchange), orderId, status);
         return EventCodec.newEvent(OrderStatusChanged.TYPE,
                 new OrderStatusChanged(orderId, userId, status, reason, EventCodec.now()));
     }
 
-    /** The answer to POST /orders once order.created is on the topic: 201 with the order. */
+    /** The answer to POST /orders once the order and its order.created have committed: 201 with the order. */
     public void created(Exchange exchange) {
         Event<?> event = exchange.getProperty(PUBLISHED, Event.class);
         OrderCreated order = (OrderCreated) event.data();
@@ -69,7 +72,7 @@ public class OrderIntake {
         message.setBody(Json.write(order));
     }
 
-    /** The answer to POST /orders/{order_id}/status once the event is on the topic: 202. */
+    /** The answer to POST /orders/{order_id}/status once its event has committed to the outbox: 202. */
     public void accepted(Exchange exchange) {
         Event<?> event = exchange.getProperty(PUBLISHED, Event.class);
         Message message = exchange.getMessage();
@@ -79,7 +82,7 @@ public class OrderIntake {
         message.setBody(Json.write(Map.of("event_id", event.eventId(), "event_type", event.eventType(), "data", event.data())));
     }
 
-    /** Keeps the event being published, for the answer after the record is sent. */
+    /** Keeps the event, for the answer after the commit. */
     public void keep(Exchange exchange) {
         exchange.setProperty(PUBLISHED, exchange.getMessage().getBody(Event.class));
     }

@@ -13,6 +13,9 @@ import java.util.Locale;
  */
 public record RetryPolicy(int retries, long delayMs, double multiplier, long maxDelayMs, boolean blocking) {
 
+    /** The exchange property that carries a record's route policy. */
+    public static final String PROPERTY = "orderEvents.retryPolicy";
+
     public RetryPolicy {
         if (retries < 0 || delayMs < 0 || multiplier < 1 || maxDelayMs < delayMs) {
             throw new IllegalArgumentException("a retry policy needs retries >= 0, delay >= 0, multiplier >= 1 and "

@@ -2,8 +2,8 @@ package org.orderevents.retry;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.orderevents.kafka.TopicProducers;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -34,10 +34,10 @@ public class RetryTopics {
     public record Source(String topic, int partition, long offset, Object timestamp, String key) {
     }
 
-    private final ProducerTemplate producer;
+    private final TopicProducers producers;
 
-    public RetryTopics(ProducerTemplate producer) {
-        this.producer = producer;
+    public RetryTopics(TopicProducers producers) {
+        this.producers = producers;
     }
 
     public static boolean isRetryTopic(String topic) {
@@ -72,10 +72,9 @@ public class RetryTopics {
      * Sends the copy of a parked record; the future completes once the broker acknowledged it (or failed to). The copy
      * stays where it is while its record waits and is tried again: its row counts the attempts and keeps the history.
      */
-    public CompletableFuture<Exchange> send(Message record, ParkedEvents.Parked parked, RetryPolicy policy) {
+    public CompletableFuture<Exchange> send(Message record, ParkedEvents.Parked parked, RetryPolicy policy) throws Exception {
         Source source = source(record);
-        return producer.asyncSend("kafka:" + source.topic() + SUFFIX, exchange -> {
-            Message copy = exchange.getMessage();
+        return producers.send(source.topic() + SUFFIX, copy -> {
             for (Map.Entry<String, Object> header : record.getHeaders().entrySet()) {
                 if (!header.getKey().startsWith("kafka.") && !header.getKey().startsWith("Camel")
                         && !header.getKey().startsWith("retry.")) {

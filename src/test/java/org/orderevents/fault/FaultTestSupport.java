@@ -35,8 +35,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Base of the tests that kill or cut the real thing: the application runs in its own JVM ({@link AppProcess}) on the
@@ -64,16 +67,20 @@ abstract class FaultTestSupport {
         return "jdbc:h2:file:" + dataDir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE";
     }
 
+    String dbUser() {
+        return "sa";
+    }
+
     Map<String, String> appProperties() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
-            return Map.of("kafka.brokers", brokers(), "data.dir", dataDir.toString(),
-                    "db.url", dbUrl(), "http.port", String.valueOf(socket.getLocalPort()), "retry.delay-ms", "100");
+            return Map.of("kafka.brokers", brokers(), "data.dir", dataDir.toString(), "db.url", dbUrl(), "db.user", dbUser(),
+                    "http.port", String.valueOf(socket.getLocalPort()), "retry.delay-ms", "100");
         }
     }
 
     /** The schema, and stock enough that no order is rejected whatever the order in which partitions are processed. */
     void seedDatabase(String productId, int available) throws SQLException {
-        try (HikariDataSource dataSource = Database.open(dbUrl(), "sa", "")) {
+        try (HikariDataSource dataSource = Database.open(dbUrl(), dbUser(), "")) {
             Database.migrate(dataSource);
             try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
                 statement.executeUpdate("UPDATE stock SET available = " + available + " WHERE product_id = '" + productId + "'");
@@ -129,6 +136,101 @@ abstract class FaultTestSupport {
         return new long[] {ids.size(), records[0]};
     }
 
+    /**
+     * Publishes {@code count} order.created events of one unit each of two products at 1.00, keyed over 64 users: the
+     * even users name them in one order, the odd users in the other, so that batches lock the products both ways.
+     */
+    Set<String> publishTwoItemOrders(String runId, int count, String first, String second) throws Exception {
+        Set<String> orderIds = new HashSet<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String orderId = runId + "-" + i;
+            String userId = "user-" + (i % 64);
+            List<String> products = i % 2 == 0 ? List.of(first, second) : List.of(second, first);
+            orderIds.add(orderId);
+            String value = Json.write(Map.of("event_id", runId + "-event-" + i, "event_type", "order.created",
+                    "timestamp", Instant.now().toString(), "data", Map.of("order_id", orderId, "user_id", userId,
+                            "status", "pending", "total", 2, "created_at", "2026-11-22T10:00:00Z",
+                            "items", products.stream().map(p -> Map.of("product_id", p, "name", p, "quantity", 1, "price", 1)).toList())));
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("orders", bytes(userId), bytes(value));
+            record.headers().add("event_type", bytes("order.created"));
+            records.add(record);
+        }
+        publish(records);
+        return orderIds;
+    }
+
+    /** The inventory results of a run: per order, the distinct event ids, and the types they came as. */
+    record Results(Map<String, Set<String>> eventIds, Map<String, Set<String>> types) {
+
+        long reserved() {
+            return types.values().stream().filter(t -> t.contains("inventory.reserved")).count();
+        }
+    }
+
+    Results inventoryResults(String runId) {
+        Map<String, Set<String>> ids = new HashMap<>();
+        Map<String, Set<String>> types = new HashMap<>();
+        readTopic("inventory", record -> {
+            String value = new String(record.value(), StandardCharsets.UTF_8);
+            if (value.contains(runId)) {
+                var event = Json.MAPPER.readTree(value);
+                String orderId = event.at("/data/order_id").asText();
+                ids.computeIfAbsent(orderId, o -> new HashSet<>()).add(event.get("event_id").asText());
+                types.computeIfAbsent(orderId, o -> new HashSet<>()).add(event.get("event_type").asText());
+            }
+        });
+        return new Results(ids, types);
+    }
+
+    /**
+     * What a run of two-item orders must end in, however it was cut: one inventory result per order (one event id,
+     * one type); its status matching it; the stock taken exactly by the reserved orders; one confirmation and one status
+     * e-mail per order; analytics counting each order once.
+     */
+    void assertEachOrderDecidedOnce(String runId, Set<String> orderIds, String first, String second, int stock) throws Exception {
+        Results results = inventoryResults(runId);
+        Map<String, String> statuses = new HashMap<>();
+        Map<String, List<String>> emails = new HashMap<>();
+        try (HikariDataSource dataSource = Database.open(dbUrl(), dbUser(), "");
+             Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            try (var rows = statement.executeQuery("SELECT order_id, status FROM orders WHERE order_id LIKE '" + runId + "%'")) {
+                while (rows.next()) {
+                    statuses.put(rows.getString(1), rows.getString(2));
+                }
+            }
+            try (var rows = statement.executeQuery("SELECT subject FROM email_outbox WHERE subject LIKE 'Order " + runId + "%'")) {
+                while (rows.next()) {
+                    String[] subject = rows.getString(1).split(" ");
+                    emails.computeIfAbsent(subject[1], o -> new ArrayList<>()).add(subject[2]);
+                }
+            }
+        }
+        List<String> wrong = new ArrayList<>();
+        for (String order : orderIds) {
+            Set<String> types = results.types().getOrDefault(order, Set.of());
+            String expected = types.equals(Set.of("inventory.reserved")) ? "confirmed" : "rejected";
+            List<String> mails = emails.getOrDefault(order, List.of());
+            if (results.eventIds().getOrDefault(order, Set.of()).size() != 1 || types.size() != 1) {
+                wrong.add(order + ": results " + results.eventIds().get(order) + " " + types);
+            } else if (!expected.equals(statuses.get(order))) {
+                wrong.add(order + ": " + types + " but " + statuses.get(order));
+            } else if (mails.size() != 2 || !mails.contains("received") || !mails.contains(expected)) {
+                wrong.add(order + ": e-mails " + mails);
+            }
+        }
+        long reserved = results.reserved();
+        System.out.printf("decided once: %d orders, %d reserved, %d rejected; %d wrong%n", orderIds.size(), reserved,
+                orderIds.size() - reserved, wrong.size());
+        assertThat(wrong).as("orders without exactly one result, status and pair of e-mails").isEmpty();
+        for (String product : List.of(first, second)) {
+            assertThat(queryLong("SELECT available FROM stock WHERE product_id = '" + product + "'"))
+                    .as(product + ": the stock less one unit per reserved order").isEqualTo(stock - reserved);
+        }
+        assertThat(reserved).as("the stock ran out").isLessThan(orderIds.size());
+        assertThat(queryLong("SELECT total_orders FROM analytics_totals")).as("each order counted once").isEqualTo(orderIds.size());
+    }
+
     /** Pseudo-headers of {@link #deadLetters}: where the dead letter itself is in its topic. */
     static final String DLQ_PARTITION = "test.dlq.partition";
     static final String DLQ_OFFSET = "test.dlq.offset";
@@ -175,6 +277,11 @@ abstract class FaultTestSupport {
 
     /** The summed lag of every service group on the topics it consumes. */
     long totalLag() throws Exception {
+        return lagPerGroup().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The lag of each service group on the topics it consumes (orders; order-service also inventory). */
+    Map<String, Long> lagPerGroup() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers()))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (String topic : List.of("orders", "inventory")) {
@@ -184,19 +291,20 @@ abstract class FaultTestSupport {
             }
             Map<TopicPartition, Long> end = new HashMap<>();
             admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp, info.offset()));
-            long lag = 0;
+            Map<String, Long> lags = new TreeMap<>();
             for (String group : TestBroker.GROUPS.keySet()) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                         .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                long lag = 0;
                 for (TopicPartition tp : end.keySet()) {
-                    boolean consumes = tp.topic().equals("orders") || group.equals("order-service");
-                    if (consumes) {
+                    if (tp.topic().equals("orders") || group.equals("order-service")) {
                         OffsetAndMetadata offset = committed.get(tp);
                         lag += end.get(tp) - (offset == null ? 0 : offset.offset());
                     }
                 }
+                lags.put(group, lag);
             }
-            return lag;
+            return lags;
         }
     }
 
@@ -232,7 +340,7 @@ abstract class FaultTestSupport {
     }
 
     long queryLong(String sql) throws SQLException {
-        try (HikariDataSource dataSource = Database.open(dbUrl(), "sa", "");
+        try (HikariDataSource dataSource = Database.open(dbUrl(), dbUser(), "");
              Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery(sql)) {
             return rows.next() ? rows.getLong(1) : -1;

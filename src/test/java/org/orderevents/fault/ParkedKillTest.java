@@ -88,7 +88,7 @@ class ParkedKillTest extends ServerDatabaseTestSupport {
     /** The parked rows left, for the failure's message. */
     private String parkedRows() throws Exception {
         StringBuilder rows = new StringBuilder("parked rows left:");
-        try (var dataSource = org.orderevents.db.Database.open(dbUrl(), "sa", "");
+        try (var dataSource = org.orderevents.db.Database.open(dbUrl(), dbUser(), "");
              var connection = dataSource.getConnection(); var select = connection.createStatement().executeQuery(
                      "SELECT source_partition, source_offset, record_key, attempts, woken FROM parked_events ORDER BY 1, 2")) {
             while (select.next()) {
