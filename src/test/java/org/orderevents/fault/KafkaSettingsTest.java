@@ -29,8 +29,9 @@ class KafkaSettingsTest extends FaultTestSupport {
         String output = Files.readString(log("kafka-settings-protocol"));
 
         assertThat(exit).as("the start fails").isNotZero();
-        // Camel refuses the first Kafka route, naming it, the Kafka setting and the value
-        assertThat(output).contains("Failed to start route").contains("Invalid value SASL_PLAINTEXTX for configuration security.protocol");
+        // the first Kafka client (the topic set-up's, at start-up) refuses it, naming the Kafka setting and the value
+        assertThat(output).contains("the Kafka client settings (camel.component.kafka.*) are not valid")
+                .contains("Invalid value SASL_PLAINTEXTX for configuration security.protocol");
         assertThat(output).as("no secret in a log line").doesNotContain(PASSWORD);
     }
 
@@ -44,6 +45,7 @@ class KafkaSettingsTest extends FaultTestSupport {
         String output = Files.readString(log("kafka-settings-jaas"));
 
         assertThat(exit).isNotZero();
-        assertThat(output).contains("Failed to start route").contains("Could not find a 'KafkaClient' entry in the JAAS configuration");
+        assertThat(output).contains("the Kafka client settings (camel.component.kafka.*) are not valid")
+                .contains("Could not find a 'KafkaClient' entry in the JAAS configuration");
     }
 }

@@ -32,11 +32,11 @@ class PostgresScaleOutTest extends ScaleOutTest {
     }
 
     @Override
-    void cutDatabase(Duration length) throws Exception {
+    void cutDatabase(Duration length, DuringCut during) throws Exception {
         TestPostgres.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
         try {
             TestPostgres.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
-            awaitCut(length);
+            awaitCut(length, during);
         } finally {
             TestPostgres.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
         }

@@ -6,6 +6,7 @@ import org.orderevents.TestBroker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -16,12 +17,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Two instances share the consumer groups and one database (H2 in server mode here, PostgreSQL in
  * {@link PostgresScaleOutTest}), and contend for scarce stock: two-item orders name two products in opposite orders
- * across users. A second instance joins (a rebalance), the database is cut for 15 s while batches are in flight (the H2
- * server here), the first instance is killed: each order is still decided once.
+ * across users. A second instance joins (a rebalance), the database is cut for 15 s while batches are in flight and
+ * more orders come, the first instance is killed while both work through that backlog: each order is decided once.
  */
 class ScaleOutTest extends ServerDatabaseTestSupport {
 
-    private static final int EVENTS = 2000;
+    /** Orders before the database cut, and as many more during it. */
+    private static final int BATCH = 1000;
+    private static final int EVENTS = 2 * BATCH;
     /** Enough for about a third of the orders. */
     private static final int STOCK = 700;
     private static final Duration DATABASE_CUT = Duration.ofSeconds(15);
@@ -32,23 +35,24 @@ class ScaleOutTest extends ServerDatabaseTestSupport {
         TestBroker.moveGroupsToEnd();
         seedDatabase("mug", STOCK);
         seedDatabase("sticker", STOCK);
-        Set<String> orders = publishTwoItemOrders(run, EVENTS, "mug", "sticker");
+        Set<String> orders = new HashSet<>(publishTwoItemOrders(run + "-a", BATCH, "mug", "sticker"));
         Map<String, String> properties = new HashMap<>(appProperties());
         properties.put("db.connection-timeout-ms", "1000");
 
         try (AppProcess first = AppProcess.start(properties, log("scale-first"))) {
-            Poll.until("15 % of the inventory results", Duration.ofMinutes(3),
-                    () -> inventoryResults(run).eventIds().size() >= EVENTS * 15 / 100);
+            Poll.until("15 % of the first orders' results", Duration.ofMinutes(3),
+                    () -> inventoryResults(run).eventIds().size() >= BATCH * 15 / 100);
             Map<String, String> secondProperties = new HashMap<>(properties);
             secondProperties.put("http.port", appProperties().get("http.port"));
             try (AppProcess second = AppProcess.start(secondProperties, log("scale-second"))) {
-                Poll.until("30 % of the inventory results", Duration.ofMinutes(3),
-                        () -> inventoryResults(run).eventIds().size() >= EVENTS * 30 / 100);
-                cutDatabase(DATABASE_CUT);
-                Poll.until("half of the inventory results", Duration.ofMinutes(3),
-                        () -> inventoryResults(run).eventIds().size() >= EVENTS / 2);
-                // the first instance dies (SIGKILL) mid-stream, inventory results parked ahead of their orders among
-                // what it held: its partitions move to the second, which catches up, order-service as the others
+                Poll.until("30 % of the first orders' results", Duration.ofMinutes(3),
+                        () -> inventoryResults(run).eventIds().size() >= BATCH * 30 / 100);
+                // the database goes while both instances work; more orders come meanwhile
+                cutDatabase(DATABASE_CUT, () -> orders.addAll(publishTwoItemOrders(run + "-b", BATCH, "mug", "sticker")));
+                // the first instance dies (SIGKILL) while both work through the backlog: its partitions move to the
+                // second, which catches up, order-service as the others
+                Poll.until("the backlog under way", Duration.ofMinutes(3),
+                        () -> inventoryResults(run).eventIds().size() >= BATCH + BATCH / 10);
                 first.kill();
                 Map<String, Long> catchUp = catchUpAfter(System.currentTimeMillis());
                 awaitAllProcessed(run, EVENTS, Duration.ofMinutes(5));
@@ -68,19 +72,25 @@ class ScaleOutTest extends ServerDatabaseTestSupport {
         return "H2 server";
     }
 
+    /** What the test does while the database is away. */
+    interface DuringCut {
+        void run() throws Exception;
+    }
+
     /** Stops the database while the instances work, and starts it again. */
-    void cutDatabase(Duration length) throws Exception {
+    void cutDatabase(Duration length, DuringCut during) throws Exception {
         database.stop();
         try {
-            awaitCut(length);
+            awaitCut(length, during);
         } finally {
             database.start();
         }
     }
 
-    /** Waits out a cut of the database, the instances alive meanwhile. */
-    static void awaitCut(Duration length) throws Exception {
+    /** Does what comes during the cut, then waits for its end. */
+    static void awaitCut(Duration length, DuringCut during) throws Exception {
         Instant back = Instant.now().plus(length);
+        during.run();
         Poll.until("the end of the database cut", length.plusSeconds(5), () -> Instant.now().isAfter(back));
     }
 
