@@ -191,7 +191,9 @@ public final class Benchmark {
         List<String> groups = all ? List.copyOf(Cluster.GROUPS.keySet()) : List.of(service);
         Map<String, Long> ends = all ? Map.of("orders", 2L * events, "inventory", (long) events) : Map.of();
         long deadLetters = cluster.end("orders.dlq") + cluster.end("inventory.dlq");
-        String routes = all ? "file:routes/*.camel.yaml" : "file:routes/error-handling.camel.yaml,file:routes/" + service + ".camel.yaml";
+        // one service: its route file, the shared error handling, the batch consumers' templates and the event outbox's relay
+        String routes = all ? "file:routes/*.camel.yaml" : "file:routes/error-handling.camel.yaml,file:routes/event-batches.camel.yaml,"
+                + "file:routes/event-outbox.camel.yaml,file:routes/" + service + ".camel.yaml";
         Path dir = work.resolve(label + "-" + service);
         try (BenchDatabase db = freshDatabase(database, dir)) {
             db.prepareForApp();

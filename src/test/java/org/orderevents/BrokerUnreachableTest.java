@@ -1,7 +1,6 @@
 package org.orderevents;
 
 import org.junit.jupiter.api.Test;
-import org.orderevents.fault.Poll;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -15,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BrokerUnreachableTest extends OrderEventsTestSupport {
 
-    private static final String ORDER = "{\"user_id\":\"user_1\",\"items\":[{\"product_id\":\"mug\",\"name\":\"m\",\"quantity\":1,\"price\":1}]}";
+    private static final String ORDER = OrderRequest.of("user_1").item("mug", 1, "1").json();
 
     @Override
     protected Map<String, String> overrideProperties() {

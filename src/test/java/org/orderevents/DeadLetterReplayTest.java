@@ -5,7 +5,6 @@ import org.apache.camel.builder.NotifyBuilder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.orderevents.api.AdminToken;
-import org.orderevents.fault.Poll;
 
 import java.net.URI;
 import java.net.http.HttpRequest;

@@ -5,7 +5,7 @@ import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
-import org.orderevents.db.EventBatch;
+import org.orderevents.batch.EventBatch;
 import org.orderevents.event.Json;
 
 import java.nio.charset.StandardCharsets;

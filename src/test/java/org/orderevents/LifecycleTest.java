@@ -2,7 +2,6 @@ package org.orderevents;
 
 import org.junit.jupiter.api.Test;
 import org.orderevents.event.Json;
-import org.orderevents.fault.Poll;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -81,8 +80,7 @@ class LifecycleTest extends OrderEventsTestSupport {
 
     /** An order of QUANTITY of PRODUCT, through the API, once it is confirmed. */
     private String confirmedOrder(String user) throws Exception {
-        String order = orderId(http("POST", "/orders", "{\"user_id\":\"" + user + "\",\"items\":[{\"product_id\":\"" + PRODUCT
-                + "\",\"name\":\"n\",\"quantity\":" + QUANTITY + ",\"price\":10}]}").body());
+        String order = orderId(http("POST", "/orders", OrderRequest.of(user).item(PRODUCT, QUANTITY, "10").json()).body());
         awaitStatus(order, "confirmed");
         return order;
     }

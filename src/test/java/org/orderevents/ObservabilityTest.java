@@ -3,7 +3,6 @@ package org.orderevents;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
-import org.orderevents.fault.Poll;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;

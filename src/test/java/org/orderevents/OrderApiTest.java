@@ -12,8 +12,7 @@ class OrderApiTest extends OrderEventsTestSupport {
 
     @Test
     void acceptsAnOrderSavesItAndPublishesOrderCreated() throws Exception {
-        HttpResponse<String> response = http("POST", "/orders",
-                "{\"user_id\":\"user_1\",\"items\":[{\"product_id\":\"mug\",\"name\":\"Camel mug\",\"quantity\":2,\"price\":9.5}]}");
+        HttpResponse<String> response = http("POST", "/orders", OrderRequest.of("user_1").item("mug", 2, "9.5").json());
 
         assertThat(response.statusCode()).isEqualTo(201);
         JsonNode order = json(response.body());

@@ -1,7 +1,9 @@
 package org.orderevents;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.Route;
 import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.component.kafka.KafkaEndpoint;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -14,7 +16,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.orderevents.event.Json;
-import org.orderevents.fault.Poll;
 import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.TopicSetup;
 
@@ -37,6 +38,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
@@ -76,7 +80,23 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
      */
     @Override
     protected void doPostSetup() throws Exception {
-        TestBroker.awaitGroupsStable(brokers());
+        TestBroker.awaitGroupsStable(brokers(), runningGroups());
+    }
+
+    /** The consumer groups of the Kafka routes the application runs (from YAML or Java), with their topics and routes. */
+    private Map<String, TestBroker.Group> runningGroups() {
+        Map<String, Set<String>> topics = new TreeMap<>();
+        Map<String, Integer> members = new TreeMap<>();
+        for (Route route : context.getRoutes()) {
+            if (route.getEndpoint() instanceof KafkaEndpoint kafka) {
+                String group = kafka.getConfiguration().getGroupId();
+                topics.computeIfAbsent(group, g -> new TreeSet<>()).add(kafka.getConfiguration().getTopic());
+                members.merge(group, 1, Integer::sum);
+            }
+        }
+        Map<String, TestBroker.Group> groups = new TreeMap<>();
+        topics.forEach((group, read) -> groups.put(group, new TestBroker.Group(read, members.get(group))));
+        return groups;
     }
 
     /** Called by CamelTestSupport's constructor, before this class's fields are initialised: no field initialisers here. */

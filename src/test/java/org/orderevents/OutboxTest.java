@@ -2,7 +2,6 @@ package org.orderevents;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
-import org.orderevents.fault.Poll;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -118,7 +117,7 @@ class OutboxTest extends OrderEventsTestSupport {
     }
 
     private static String order(String user, String product) {
-        return "{\"user_id\":\"" + user + "\",\"items\":[{\"product_id\":\"" + product + "\",\"name\":\"n\",\"quantity\":1,\"price\":2}]}";
+        return OrderRequest.of(user).item(product, 1, "2").json();
     }
 
     private void execute(String sql) throws SQLException {

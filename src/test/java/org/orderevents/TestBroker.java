@@ -8,7 +8,6 @@ import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.ConsumerGroupState;
 import org.apache.kafka.common.TopicPartition;
-import org.orderevents.fault.Poll;
 import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.TopicSetup;
 
@@ -58,12 +57,12 @@ public final class TestBroker {
         return broker.bootstrapServers();
     }
 
-    /** Waits until every service's group is stable with all its members (rebalances done). */
-    public static void awaitGroupsStable(String brokers) throws Exception {
+    /** Waits until every group is stable with all its members (rebalances done). */
+    public static void awaitGroupsStable(String brokers, Map<String, Group> groups) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
             Poll.until("every consumer group stable with all its members", Duration.ofSeconds(60), () -> {
-                for (ConsumerGroupDescription group : admin.describeConsumerGroups(GROUPS.keySet()).all().get(10, TimeUnit.SECONDS).values()) {
-                    if (group.state() != ConsumerGroupState.STABLE || group.members().size() != GROUPS.get(group.groupId()).members()
+                for (ConsumerGroupDescription group : admin.describeConsumerGroups(groups.keySet()).all().get(10, TimeUnit.SECONDS).values()) {
+                    if (group.state() != ConsumerGroupState.STABLE || group.members().size() != groups.get(group.groupId()).members()
                             || group.members().stream().anyMatch(m -> m.assignment().topicPartitions().isEmpty())) {
                         return false;
                     }

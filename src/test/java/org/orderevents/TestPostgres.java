@@ -45,9 +45,7 @@ public final class TestPostgres {
 
     /** Creates an empty schema {@code oe_<random>} and returns its name. */
     public static String createSchema() {
-        String schema = "oe_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        execute("CREATE SCHEMA " + schema);
-        return schema;
+        return create("SCHEMA");
     }
 
     public static void dropSchema(String schema) {
@@ -69,9 +67,13 @@ public final class TestPostgres {
 
     /** Creates an empty database {@code oe_<random>} and returns its name. */
     public static String createDatabase() {
-        String database = "oe_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        execute("CREATE DATABASE " + database);
-        return database;
+        return create("DATABASE");
+    }
+
+    private static String create(String kind) {
+        String name = "oe_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        execute("CREATE " + kind + " " + name);
+        return name;
     }
 
     /** Drops the database, closing the connections still open to it. */

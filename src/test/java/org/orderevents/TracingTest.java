@@ -14,7 +14,6 @@ import org.apache.camel.builder.NotifyBuilder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.orderevents.event.Json;
-import org.orderevents.fault.Poll;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;

@@ -140,8 +140,7 @@ public class OrderTotals {
      * Adds each value to its row: an UPDATE for every key, then an INSERT of the keys no row answered for, and for a key
      * that another transaction inserted in between (the INSERT did nothing), the UPDATE again. The same statements on
      * H2 and PostgreSQL. Updating first matters on H2: its {@code ON CONFLICT DO NOTHING} builds and catches a
-     * duplicate-key exception for every existing row, and "INSERT the row, then UPDATE it" for every key of a 500-event
-     * batch cost 2.5 to 3 times as much (measured on the benchmark's 10,000 users).
+     * duplicate-key exception for every existing row.
      */
     private static void addAll(Connection connection, String table, String key, String column, Map<String, ?> values)
             throws SQLException {

@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Turns the failure of an HTTP request into an RFC 9457 problem report: 400 naming the field, 401, 404, 409, 422, 503, 500. */
@@ -20,34 +21,30 @@ public class HttpProblems {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpProblems.class);
 
+    /** A failure the client can act on: its status and title; the exception's message is the detail. */
+    private record Kind(Class<? extends Throwable> type, int status, String title) {
+    }
+
+    private static final List<Kind> KINDS = List.of(
+            new Kind(UnauthorizedException.class, 401, "Unauthorized"),
+            new Kind(OrderNotFoundException.class, 404, "Order not found"),
+            new Kind(StatusConflictException.class, 409, "Status change not allowed"),
+            new Kind(ReplayTooOldException.class, 409, "Dead letter too old to replay"),
+            new Kind(IdempotencyKeyReusedException.class, 422, "Idempotency-Key reused"));
+
     public void respond(Exchange exchange) {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         Map<String, Object> problem = new LinkedHashMap<>();
+        Kind kind = KINDS.stream().filter(k -> k.type().isInstance(failure)).findFirst().orElse(null);
         int status;
         if (failure instanceof InvalidFieldException invalid) {
             status = 400;
             problem.put("title", "Invalid request");
             problem.put("detail", invalid.getMessage());
             problem.put("field", invalid.field());
-        } else if (failure instanceof UnauthorizedException) {
-            status = 401;
-            problem.put("title", "Unauthorized");
-            problem.put("detail", failure.getMessage());
-        } else if (failure instanceof StatusConflictException) {
-            status = 409;
-            problem.put("title", "Status change not allowed");
-            problem.put("detail", failure.getMessage());
-        } else if (failure instanceof ReplayTooOldException) {
-            status = 409;
-            problem.put("title", "Dead letter too old to replay");
-            problem.put("detail", failure.getMessage());
-        } else if (failure instanceof IdempotencyKeyReusedException) {
-            status = 422;
-            problem.put("title", "Idempotency-Key reused");
-            problem.put("detail", failure.getMessage());
-        } else if (failure instanceof OrderNotFoundException) {
-            status = 404;
-            problem.put("title", "Order not found");
+        } else if (kind != null) {
+            status = kind.status();
+            problem.put("title", kind.title());
             problem.put("detail", failure.getMessage());
         } else if (DatabaseUnavailable.causedBy(failure)) {
             status = 503;

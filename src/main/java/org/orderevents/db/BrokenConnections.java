@@ -10,7 +10,7 @@ import java.sql.SQLNonTransientConnectionException;
  * of class 08 (PostgreSQL's, for one), but H2 reports a lost server with its own codes ("Database is already closed",
  * 90121; "Connection is broken", 90067) in a {@link SQLNonTransientConnectionException}. Without this the pool kept
  * such connections: a busy pool reuses a connection within HikariCP's 500 ms alive-bypass window, so it never checks
- * it, and every event failed for good after the database had come back (measured in DatabaseOutageTest).
+ * it, and every event would fail after the database came back (DatabaseOutageTest).
  */
 public class BrokenConnections implements SQLExceptionOverride {
 

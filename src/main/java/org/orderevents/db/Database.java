@@ -30,7 +30,7 @@ public final class Database {
 
     /**
      * A pooled data source. Pooling is not optional: without it H2 closes and reopens the file for every transaction
-     * and PostgreSQL opens a connection per transaction (100-250 events/s, see DEPENDENCIES.md).
+     * and PostgreSQL opens a connection per transaction.
      */
     public static HikariDataSource open(String url, String user, String password) {
         return open(url, user, password, 5_000);

@@ -17,7 +17,7 @@ import java.sql.SQLException;
  * the event's effect commit together or not at all. The transaction commits only when the steps succeeded; it rolls
  * back when they failed or when the dead letter channel took the event, so a dead-lettered event leaves no trace and
  * a replay of it is processed. The order API wraps an order's row and its outbox row in it, and the e-mail outbox
- * sender each e-mail's claim and delivery. The services' consumers use {@link EventBatch} instead: one transaction per
+ * sender each e-mail's claim and delivery. The services' consumers use {@link org.orderevents.batch.EventBatch} instead: one transaction per
  * poll, and this same connection property for the steps of each event. Camel's {@code transacted} needs Spring or
  * JTA; a plain JDBC transaction is all that is needed here.
  */
@@ -43,8 +43,8 @@ public class EventTransaction implements Policy {
         return scope == null ? null : scope.connection();
     }
 
-    /** Puts the exchange in the transaction (an {@link EventBatch}'s). */
-    static void bind(Exchange exchange, TransactionScope scope) {
+    /** Puts the exchange in the transaction (an {@link org.orderevents.batch.EventBatch}'s). */
+    public static void bind(Exchange exchange, TransactionScope scope) {
         exchange.setProperty(SCOPE, scope);
     }
 
@@ -63,7 +63,7 @@ public class EventTransaction implements Policy {
     }
 
     /** Writes what the transaction holds, then commits it; a failure of either throws, and the caller rolls back. */
-    static void commit(TransactionScope scope) throws SQLException {
+    public static void commit(TransactionScope scope) throws SQLException {
         scope.writeAll();
         scope.connection().commit();
     }
@@ -105,7 +105,7 @@ public class EventTransaction implements Policy {
         };
     }
 
-    static void rollback(Connection connection) {
+    public static void rollback(Connection connection) {
         try {
             connection.rollback();
         } catch (SQLException e) {

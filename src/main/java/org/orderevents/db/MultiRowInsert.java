@@ -11,9 +11,8 @@ import java.util.List;
  * An {@code INSERT INTO t (…) VALUES (?, …) [ON CONFLICT …]} written for many rows as a few statements of up to
  * {@value #ROWS_PER_STATEMENT} rows each ({@code VALUES (…), (…), …}), on H2 and on PostgreSQL.
  * <p>
- * A JDBC batch of the one-row statement is sent, and executed by PostgreSQL, as one statement per row: a batch of
- * 2,000 e-mails waited 53 ms for its outbox rows and 46 ms for its claims, in 8 round-trips each (JFR, email-service,
- * PostgreSQL, 100,000 events). PostgreSQL's driver rewrites such a batch this way only with
+ * A JDBC batch of the one-row statement is sent, and executed by PostgreSQL, as one statement per row (docs/benchmark.md).
+ * PostgreSQL's driver rewrites such a batch this way only with
  * {@code reWriteBatchedInserts=true} in the URL, and then reports no count per row, while a claim must know which of
  * its rows were new; here the inserted rows answer, whatever the URL.
  */

@@ -166,9 +166,8 @@ public class EventCodec {
     }
 
     /**
-     * {@link UUID#nameUUIDFromBytes} of the name's UTF-8 bytes (a version 3 UUID), with an MD5 digest kept per thread:
-     * looking the digest up for every event, as that method does, with the instant formatted by {@link Instant#toString},
-     * was a tenth of inventory-service's event route (JFR, 100,000 events).
+     * {@link UUID#nameUUIDFromBytes} of the name's UTF-8 bytes (a version 3 UUID), with an MD5 digest kept per thread
+     * rather than looked up per event (docs/benchmark.md).
      */
     static UUID nameUuid(String name) {
         byte[] md5 = MD5.get().digest(name.getBytes(StandardCharsets.UTF_8));

@@ -94,13 +94,12 @@ public class StockReservation {
     /**
      * The stock of the products a transaction's orders reserve: each product's row is read and locked
      * ({@code FOR UPDATE}) the first time an order of the transaction wants it, reserved from in memory, in the order of
-     * the events, and written once, as one JDBC batch, before the transaction commits. An UPDATE per item of every
-     * order (the former way) wrote the same few rows hundreds of times per batch.
+     * the events, and written once, as one JDBC batch, before the transaction commits, rather than once per item.
      * <p>
-     * The rows stay locked until the commit, as the UPDATEs' locks did: another instance reserving the same products
+     * The rows stay locked until the commit: another instance reserving the same products
      * waits for it. Within an order the products are locked in sorted order; across a batch, in the order the orders
      * first want them, so two instances' batches can deadlock: the database then aborts one transaction and that batch
-     * is handled one event at a time ({@link org.orderevents.db.EventBatch}).
+     * is handled one event at a time ({@link org.orderevents.batch.EventBatch}).
      */
     private static final class Ledger implements TransactionScope.Held {
 

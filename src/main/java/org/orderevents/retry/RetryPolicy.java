@@ -7,7 +7,7 @@ import java.util.Locale;
  * how many retries, the first delay, its multiplier and the largest delay. {@code parked} (the default) parks the event
  * on {@code <topic>.retry} and holds back only its key; {@code blocking} retries it in place, holding its partition.
  * <p>
- * Written in a route file as the third argument of the {@code eventBatch} step, e.g.
+ * Written in a route file as the {@code retries} parameter of a service's consumer (template {@code event-batch}), e.g.
  * {@code 'retries=15 delay=100 multiplier=2 max-delay=60000'} (milliseconds); what it leaves out keeps the defaults of
  * {@code retry.*} in application.properties.
  */

@@ -1,5 +1,6 @@
 package org.orderevents.fault;
 
+import org.orderevents.Poll;
 import org.orderevents.TestHttp;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -64,7 +65,7 @@ class BrokerOutageTest extends FaultTestSupport {
 
         try (AppProcess app = AppProcess.start(properties, log("broker-outage"))) {
             Poll.until("a fifth of the inventory results", Duration.ofMinutes(2),
-                    () -> countEvents("inventory", run, "inventory.reserved")[0] >= EVENTS / 5);
+                    () -> published("inventory", run, "inventory.reserved").events() >= EVENTS / 5);
             assertThat(get(health + "/ready").statusCode()).isEqualTo(200);
 
             broker.close();

@@ -1,6 +1,7 @@
 package org.orderevents.fault;
 
 import org.junit.jupiter.api.Test;
+import org.orderevents.Poll;
 import org.orderevents.TestBroker;
 
 import java.time.Duration;
@@ -51,7 +52,7 @@ class CrashRecoveryTest extends FaultTestSupport {
         assertThat(kills).isEqualTo(KILLS);
         assertEachOrderDecidedOnce(run, orders, "mug", "sticker", SCARCE_STOCK);
         assertThat(emailFiles()).as("one confirmation and one status e-mail per order").isEqualTo(2L * SCARCE_EVENTS);
-        assertThat(countEvents("orders", run, "order.status_changed")[0]).as("one status change per order").isEqualTo(SCARCE_EVENTS);
+        assertThat(published("orders", run, "order.status_changed").events()).as("one status change per order").isEqualTo(SCARCE_EVENTS);
         assertThat(totalLag()).as("every offset committed").isZero();
     }
 
@@ -67,7 +68,7 @@ class CrashRecoveryTest extends FaultTestSupport {
 
         try (AppProcess app = AppProcess.start(appProperties(), log("sigterm-1"))) {
             Poll.until("a third of the inventory results", Duration.ofMinutes(3),
-                    () -> countEvents("inventory", run, "inventory.reserved")[0] >= STOP_EVENTS / 3);
+                    () -> published("inventory", run, "inventory.reserved").events() >= STOP_EVENTS / 3);
             assertThat(app.stop()).as("exit code after SIGTERM").isIn(0, 130, 143);
         }
         try (AppProcess app = AppProcess.start(appProperties(), log("sigterm-2"))) {
@@ -75,18 +76,18 @@ class CrashRecoveryTest extends FaultTestSupport {
             app.stop();
         }
 
-        long[] results = countEvents("inventory", run, "inventory.reserved");
-        long[] statuses = countEvents("orders", run, "order.status_changed");
+        Published results = published("inventory", run, "inventory.reserved");
+        Published statuses = published("orders", run, "order.status_changed");
         System.out.printf("sigterm test: %d events, 1 SIGTERM; inventory results %d distinct in %d records, status changes "
-                + "%d distinct in %d records, dead letters %d%n", STOP_EVENTS, results[0], results[1], statuses[0], statuses[1],
+                + "%d distinct in %d records, dead letters %d%n", STOP_EVENTS, results.events(), results.records(), statuses.events(), statuses.records(),
                 deadLetters("orders.dlq", run).size() + deadLetters("inventory.dlq", run).size());
         // the events in flight at the stop finished and committed: nothing was published twice or dead-lettered
-        assertThat(results[1]).as("inventory results published once each").isEqualTo(STOP_EVENTS);
-        assertThat(statuses[1]).as("status changes published once each").isEqualTo(STOP_EVENTS);
+        assertThat(results.records()).as("inventory results published once each").isEqualTo(STOP_EVENTS);
+        assertThat(statuses.records()).as("status changes published once each").isEqualTo(STOP_EVENTS);
         assertThat(deadLetters("orders.dlq", run)).isEmpty();
         assertThat(deadLetters("inventory.dlq", run)).isEmpty();
-        assertThat(results[0]).isEqualTo(STOP_EVENTS);
-        assertThat(statuses[0]).isEqualTo(STOP_EVENTS);
+        assertThat(results.events()).isEqualTo(STOP_EVENTS);
+        assertThat(statuses.events()).isEqualTo(STOP_EVENTS);
         assertThat(STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'")).as("reserved once each").isEqualTo(STOP_EVENTS);
         assertThat(queryLong("SELECT total_orders FROM analytics_totals")).as("counted once each").isEqualTo(STOP_EVENTS);
         assertThat(queryLong("SELECT COUNT(*) FROM orders WHERE status = 'confirmed'")).isEqualTo(STOP_EVENTS);

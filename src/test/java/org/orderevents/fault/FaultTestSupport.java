@@ -10,10 +10,12 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.io.TempDir;
+import org.orderevents.Poll;
 import org.orderevents.TestBroker;
 import org.orderevents.db.Database;
 import org.orderevents.event.Json;
@@ -36,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -113,17 +116,27 @@ abstract class FaultTestSupport {
     }
 
     /** Sends the records in order, acknowledged by the broker. */
-    void publish(List<ProducerRecord<byte[], byte[]>> records) {
+    void publish(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
+        // one request in flight: a retried batch is never behind later ones (a fresh, busy broker answered a retry of
+        // the first batch with OutOfOrderSequenceException until the delivery timeout)
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers(), ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer())) {
-            records.forEach(producer::send);
-            producer.flush();
+                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            records.forEach(record -> sent.add(producer.send(record)));
+            for (var result : sent) {
+                result.get();
+            }
         }
     }
 
-    /** Event ids and record counts on a topic whose values contain the run id: {distinct ids, records}. */
-    long[] countEvents(String topic, String runId, String eventType) {
+    /** The events of a type on a topic: how many distinct event ids, in how many records (a repeat is a record more). */
+    record Published(long events, long records) {
+    }
+
+    /** The events of the type on the topic whose values contain the run id. */
+    Published published(String topic, String runId, String eventType) {
         Set<String> ids = new HashSet<>();
         long[] records = {0};
         readTopic(topic, record -> {
@@ -133,7 +146,7 @@ abstract class FaultTestSupport {
                 ids.add(Json.MAPPER.readTree(value).get("event_id").asText());
             }
         });
-        return new long[] {ids.size(), records[0]};
+        return new Published(ids.size(), records[0]);
     }
 
     /**
@@ -317,7 +330,7 @@ abstract class FaultTestSupport {
         long[] state = new long[3];
         try {
             Poll.until("every order's status change, every group's lag 0, every e-mail sent", timeout, () -> {
-                state[0] = countEvents("orders", runId, "order.status_changed")[0];
+                state[0] = published("orders", runId, "order.status_changed").events();
                 state[1] = totalLag();
                 state[2] = emailFiles();
                 return state[0] == events && state[1] == 0 && state[2] >= 2L * events;

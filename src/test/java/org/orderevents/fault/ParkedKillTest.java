@@ -2,6 +2,7 @@ package org.orderevents.fault;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import org.orderevents.Poll;
 import org.orderevents.TestBroker;
 import org.orderevents.event.Json;
 
@@ -56,7 +57,7 @@ class ParkedKillTest extends ServerDatabaseTestSupport {
         try (AppProcess app = AppProcess.start(properties, log("parked-kill-2"))) {
             publish(orders);
             Poll.until("some results confirmed", Duration.ofMinutes(2),
-                    () -> countEvents("orders", run, "order.status_changed")[0] >= ORDERS / 4);
+                    () -> published("orders", run, "order.status_changed").events() >= ORDERS / 4);
             app.kill();
         }
         try (AppProcess app = AppProcess.start(properties, log("parked-kill-3"))) {
@@ -67,14 +68,14 @@ class ParkedKillTest extends ServerDatabaseTestSupport {
             assertThat(app.stop()).isIn(0, 130, 143);
         }
 
-        long[] statuses = countEvents("orders", run, "order.status_changed");
-        long[] reserved = countEvents("inventory", run, "inventory.reserved");
+        Published statuses = published("orders", run, "order.status_changed");
+        Published reserved = published("inventory", run, "inventory.reserved");
         long deadLetters = deadLetters("orders.dlq", run).size() + deadLetters("inventory.dlq", run).size();
         System.out.printf("parked kill test: %d orders over %d keys, 2 SIGKILLs; status changes %d distinct in %d records, "
-                + "results %d distinct, dead letters %d, parked left %d%n", ORDERS, USERS, statuses[0], statuses[1], reserved[0],
+                + "results %d distinct, dead letters %d, parked left %d%n", ORDERS, USERS, statuses.events(), statuses.records(), reserved.events(),
                 deadLetters, queryLong("SELECT COUNT(*) FROM parked_events"));
-        assertThat(reserved[0]).as("one result per order: inventory-service's own is the same event").isEqualTo(ORDERS);
-        assertThat(statuses[0]).as("one status change per order").isEqualTo(ORDERS);
+        assertThat(reserved.events()).as("one result per order: inventory-service's own is the same event").isEqualTo(ORDERS);
+        assertThat(statuses.events()).as("one status change per order").isEqualTo(ORDERS);
         assertThat(queryLong("SELECT COUNT(*) FROM orders WHERE status = 'confirmed'")).isEqualTo(ORDERS);
         assertThat(STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'")).isEqualTo(ORDERS);
         assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'order-service'"))

@@ -1,6 +1,7 @@
 package org.orderevents.routes;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -24,23 +25,37 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AddRouteWalkthroughTest {
 
+    /** A step of the walk-through; {@code walkthrough java:} marks the Java DSL's flow, done in place of the YAML file. */
     private static final Pattern STEP = Pattern.compile(
-            "<!-- walkthrough: (create|append|insert into) (\\S+)(?: after: (.+?))? -->\\n```\\w*\\n(.*?)```", Pattern.DOTALL);
+            "<!-- walkthrough( java)?: (create|append|insert into) (\\S+)(?: after: (.+?))? -->\\n```\\w*\\n(.*?)```", Pattern.DOTALL);
+    private static final String YAML_FLOW = "routes/loyalty-service.camel.yaml";
 
     record Step(String action, String path, String anchor, String text) {
     }
 
-    @Test
-    void theReadmeWalkthroughAddsAWorkingServiceWithItsTest(@TempDir Path copy) throws Exception {
+    @ParameterizedTest(name = "the flow in {0}")
+    @ValueSource(strings = {"YAML", "Java"})
+    void theWalkthroughAddsAWorkingServiceWithItsTest(String dsl, @TempDir Path copy) throws Exception {
         Path project = Path.of("").toAbsolutePath();
         String guide = Files.readString(project.resolve("docs/add-a-service.md"));
         String section = guide.substring(guide.indexOf("## Add a route"));
         List<Step> steps = new ArrayList<>();
+        Step javaFlow = null;
         Matcher matcher = STEP.matcher(section);
         while (matcher.find()) {
-            steps.add(new Step(matcher.group(1), matcher.group(2), matcher.group(3), matcher.group(4)));
+            Step step = new Step(matcher.group(2), matcher.group(3), matcher.group(4), matcher.group(5));
+            if (matcher.group(1) == null) {
+                steps.add(step);
+            } else {
+                javaFlow = step;
+            }
         }
         assertThat(steps).as("the walk-through's steps: route, bean, table, wiring, test").hasSize(5);
+        assertThat(javaFlow).as("the flow as a RouteBuilder").isNotNull();
+        if (dsl.equals("Java")) {
+            Step java = javaFlow;
+            steps.replaceAll(step -> step.path().equals(YAML_FLOW) ? java : step);
+        }
 
         for (String part : List.of("pom.xml", "application.properties", "routes", "src")) {
             copyTree(project.resolve(part), copy.resolve(part));

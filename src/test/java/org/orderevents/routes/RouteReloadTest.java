@@ -3,7 +3,7 @@ package org.orderevents.routes;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 import org.orderevents.OrderEventsTestSupport;
-import org.orderevents.fault.Poll;
+import org.orderevents.Poll;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

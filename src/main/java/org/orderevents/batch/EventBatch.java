@@ -1,4 +1,4 @@
-package org.orderevents.db;
+package org.orderevents.batch;
 
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
@@ -13,6 +13,11 @@ import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.orderevents.db.DatabaseOutage;
+import org.orderevents.db.DatabaseUnavailable;
+import org.orderevents.db.EventTransaction;
+import org.orderevents.db.ProcessedEvents;
+import org.orderevents.db.TransactionScope;
 import org.orderevents.deadletter.DeadLetters;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.InvalidEventException;
@@ -44,30 +49,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A service's consumer of a poll's batch (camel-kafka {@code batching=true}, offsets committed here). Every event of
- * the batch goes, in order, through the service's event route (a {@code direct:} route of plain steps: parse, the
- * idempotent consumer, the effect) on one JDBC connection: the batch's duplicate checks and effects commit in one
- * transaction, then the offsets of every partition of the batch. Written here because Camel has no stock part for it:
- * {@code transacted} needs Spring or JTA and spans one exchange, and an exchange of camel-kafka's batch consumer is
- * the whole poll, which the dead letter channel would retry and dead-letter as one.
+ * A service's consumer of a poll's batch (camel-kafka {@code batching=true}, offsets committed here; the route
+ * templates of {@code routes/event-batches.camel.yaml}): every event of the batch goes, in order, through the service's
+ * event route on one JDBC connection; the batch's duplicate checks and effects commit in one transaction, then the
+ * offsets. Written here because Camel has no stock part for it: {@code transacted} needs Spring or JTA and spans one
+ * exchange, and camel-kafka's batch exchange is the whole poll, which the dead letter channel would handle as one.
  * <p>
- * Before the events run, the batch's event ids are looked up in one query ({@link ProcessedEvents#beforeBatch}), so a
- * redelivered event is a duplicate without a statement of its own; the claims, and the rows the effects write for
- * many events (outbox rows, new orders, stock), are held in the {@link TransactionScope} and written together just
- * before the commit. So a batch costs a handful of statements, not a few per event (README, "Benchmark").
- * <p>
- * The batch's transaction holds its row locks until it commits: two instances whose batches reserve the same products
- * in a different order can deadlock; the database then aborts one transaction, and that batch goes event by event.
- * <p>
- * When an event of the batch fails, the transaction rolls back; the events before it commit again as a batch, the
- * failing one goes alone through the {@code event-alone} route ({@link #alone}): a transaction of its own, with the dead
- * letter channel's retries and dead-lettering, exactly as a per-event consumer would; the events after it go on as a
- * batch. So a bad event is isolated and holds back nothing else. A failure that is not one event's (the held writes,
- * the commit) sends every event of the batch alone. A record the dead letter channel could not write fails the poll:
- * the offsets of the records before it are committed, and the consumer polls again from it.
- * <p>
- * An event route that publishes a record (an inventory result, a status change) writes it to the event outbox in the
- * batch's transaction ({@link org.orderevents.outbox.EventOutbox}): it is published once the batch has committed.
+ * A failing event rolls the batch back; the events before it commit again as a batch, it is tried alone, then
+ * dead-lettered (invalid), parked on {@code <topic>.retry} with its key held back, or retried in place
+ * ({@code mode=blocking}); the events after it go on as a batch. The algorithm and its guarantees: docs/guarantees.md
+ * and docs/retries.md.
  */
 public class EventBatch extends ServiceSupport {
 

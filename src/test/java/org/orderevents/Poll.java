@@ -1,4 +1,4 @@
-package org.orderevents.fault;
+package org.orderevents;
 
 import java.time.Duration;
 import java.time.Instant;
