@@ -30,7 +30,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
- * The benchmark of issue 4: {@code mvn -Pbench} (README, "Benchmark"). On one embedded broker and one pre-loaded
+ * The benchmark: {@code mvn -Pbench} (docs/benchmark.md). On one embedded broker and one pre-loaded
  * topic of {@code bench.events} order.created events, per database (H2 file, then PostgreSQL when it answers), it
  * measures {@code bench.runs} times: baseline A, baseline B and the floor of the durable duplicate check
  * ({@link Baselines}), the application with one service's routes at a time, and with all routes (each over the whole
@@ -231,7 +231,8 @@ public final class Benchmark {
             double achieved;
             List<Long> heapFloor;
             try (AppRun app = AppRun.start(appProperties(db, dir, "file:routes/*.camel.yaml"), xmx, jvmArgs(label), logs.resolve(label + ".log"))) {
-                cluster.awaitStable(Map.of("email-service", 1, "inventory-service", 1, "analytics-service", 1, "order-service", 2));
+                // each service its consumers: of its topics and their retry topics (analytics-service has no retry topic)
+                cluster.awaitStable(Map.of("email-service", 2, "inventory-service", 2, "analytics-service", 1, "order-service", 4));
                 achieved = produceSteadily(total, sent, index);
                 cluster.drain(app, List.copyOf(Cluster.GROUPS.keySet()), total,
                         Map.of("orders", 2L * total, "inventory", (long) total), DRAIN_TIMEOUT);

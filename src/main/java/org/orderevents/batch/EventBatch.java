@@ -515,7 +515,7 @@ public class EventBatch extends ServiceSupport {
      * <p>
      * Each event's database steps run on this thread, one event after the other. A publish at the end of an event
      * route (camel-kafka's producer is asynchronous) does not hold up the next event: the broker's acknowledgements
-     * are awaited together, before the caller commits (docs/benchmark.md).
+     * are awaited together, before the caller commits.
      */
     private List<Exchange> run(List<Exchange> records, String eventRoute, TransactionScope scope) throws Exception {
         AsyncProducer route = route(eventRoute);

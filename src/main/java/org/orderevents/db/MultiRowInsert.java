@@ -11,7 +11,7 @@ import java.util.List;
  * An {@code INSERT INTO t (…) VALUES (?, …) [ON CONFLICT …]} written for many rows as a few statements of up to
  * {@value #ROWS_PER_STATEMENT} rows each ({@code VALUES (…), (…), …}), on H2 and on PostgreSQL.
  * <p>
- * A JDBC batch of the one-row statement is sent, and executed by PostgreSQL, as one statement per row (docs/benchmark.md).
+ * A JDBC batch of the one-row statement is sent, and executed by PostgreSQL, as one statement per row.
  * PostgreSQL's driver rewrites such a batch this way only with
  * {@code reWriteBatchedInserts=true} in the URL, and then reports no count per row, while a claim must know which of
  * its rows were new; here the inserted rows answer, whatever the URL.

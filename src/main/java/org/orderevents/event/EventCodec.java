@@ -167,7 +167,7 @@ public class EventCodec {
 
     /**
      * {@link UUID#nameUUIDFromBytes} of the name's UTF-8 bytes (a version 3 UUID), with an MD5 digest kept per thread
-     * rather than looked up per event (docs/benchmark.md).
+     * rather than looked up per event.
      */
     static UUID nameUuid(String name) {
         byte[] md5 = MD5.get().digest(name.getBytes(StandardCharsets.UTF_8));

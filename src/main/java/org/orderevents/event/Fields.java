@@ -96,8 +96,8 @@ public final class Fields {
 
     /**
      * True for the form every producer here writes, {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z} with a valid date and time:
-     * a subset of what {@link Instant#parse} accepts, checked without it, since parsing is costly on the consumer thread
-     * (docs/benchmark.md); anything else still goes through it.
+     * a subset of what {@link Instant#parse} accepts, checked without it, since parsing is costly on the consumer
+     * thread; anything else still goes through it.
      */
     static boolean isPlainUtcInstant(String s) {
         int n = s.length();
