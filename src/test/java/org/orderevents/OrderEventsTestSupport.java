@@ -48,6 +48,7 @@ import java.util.stream.IntStream;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Base of the route tests: the application as camel-main runs it (same routes, same configuration), against one real
@@ -63,6 +64,8 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
     private KafkaProducer<byte[], byte[]> producer;
     private EmbeddedKafka ownBroker;
     private Path ownBrokerDir;
+    /** The PostgreSQL schema of a production-profile test; set while the constructor runs, so no initialiser. */
+    protected String schema;
 
     @Override
     protected Class<?> getMainClass() {
@@ -71,7 +74,18 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
 
     @Override
     protected void doPreSetup() throws Exception {
+        if (onPostgres()) {
+            assumeTrue(TestPostgres.reachable(), TestPostgres.UNREACHABLE);
+        }
         TestBroker.moveGroupsToEnd();
+    }
+
+    /**
+     * True for a test of the production profile: the application on PostgreSQL ({@link TestPostgres}), in a schema of
+     * the test's own, dropped afterwards; skipped, with a message, when PostgreSQL is not reachable.
+     */
+    protected boolean onPostgres() {
+        return false;
     }
 
     /**
@@ -116,6 +130,12 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         // the contract's back-off (1 s, x2) shortened so a test waits 0.7 s rather than 7 s for three retries
         properties.put("retry.delay-ms", "100");
         properties.put("retry.unknown-order.max-redeliveries", "3");
+        if (onPostgres() && TestPostgres.reachable()) {
+            schema = TestPostgres.createSchema();
+            properties.put("db.url", TestPostgres.url(schema));
+            properties.put("db.user", TestPostgres.USER);
+            properties.put("db.password", "");
+        }
         properties.putAll(overrideProperties());
         return properties;
     }
@@ -426,6 +446,11 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
         if (producer != null) {
             producer.close();
             producer = null;
+        }
+        if (schema != null) {
+            // stopped first: its timers would otherwise query a schema that is gone
+            context.stop();
+            TestPostgres.dropSchema(schema);
         }
         if (ownBroker != null) {
             // camel-test stops the context after this method: stopped here first, its consumers and producers close

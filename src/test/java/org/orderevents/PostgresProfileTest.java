@@ -21,7 +21,6 @@ import java.util.concurrent.Future;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The production profile: the application, unchanged, on a real PostgreSQL ({@link TestPostgres}), each test in a fresh
@@ -29,32 +28,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PostgresProfileTest extends OrderEventsTestSupport {
 
-    // set while the kit's constructor calls overrideProperties, so no initialiser may reset it
-    private String schema;
-
     @Override
-    protected Map<String, String> overrideProperties() {
-        if (!TestPostgres.reachable()) {
-            // doPreSetup skips the test before the application starts
-            return Map.of();
-        }
-        schema = TestPostgres.createSchema();
-        return Map.of("db.url", TestPostgres.url(schema), "db.user", TestPostgres.USER, "db.password", "");
-    }
-
-    /** Before the application starts; per test rather than in a @BeforeAll, which surefire reports as no test at all. */
-    @Override
-    protected void doPreSetup() throws Exception {
-        assumeTrue(TestPostgres.reachable(), TestPostgres.UNREACHABLE);
-        super.doPreSetup();
-    }
-
-    @Override
-    public void doPostTearDown() throws Exception {
-        super.doPostTearDown();
-        if (schema != null) {
-            TestPostgres.dropSchema(schema);
-        }
+    protected boolean onPostgres() {
+        return true;
     }
 
     @Test
