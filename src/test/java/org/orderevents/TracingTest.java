@@ -73,11 +73,11 @@ class TracingTest extends OrderEventsTestSupport {
 
     @Test
     void oneTraceFromTheApiThroughEveryService() throws Exception {
-        NotifyBuilder emails = new NotifyBuilder(context).fromRoute("email-service").whenCompleted(2).create();
         HttpResponse<String> created = http("POST", "/orders",
                 "{\"user_id\":\"traced\",\"items\":[{\"product_id\":\"mug\",\"name\":\"mug\",\"quantity\":1,\"price\":2}]}");
         assertThat(created.statusCode()).isEqualTo(201);
-        assertThat(emails.matches(30, SECONDS)).as("confirmation and status e-mails").isTrue();
+        // the order.created and the status change: email-service's events, whichever polls they came in
+        awaitHandled("email-service", 2);
 
         String trace = spans.ended.stream().filter(span -> "POST".equals(attribute(span, "http.method"))
                         && String.valueOf(attribute(span, "http.url")).endsWith("/orders"))
