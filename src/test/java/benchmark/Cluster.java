@@ -156,8 +156,16 @@ final class Cluster implements AutoCloseable {
         });
     }
 
-    /** Deletes the topic and creates it again, empty, with 3 partitions. */
+    /**
+     * Deletes the topic and its retry topic and creates them again, empty, with 3 partitions: a parked copy names its
+     * record by partition and offset, which the new topic gives again.
+     */
     void recreate(String topic) throws Exception {
+        recreateOne(topic);
+        recreateOne(topic + ".retry");
+    }
+
+    private void recreateOne(String topic) throws Exception {
         try {
             admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

@@ -219,15 +219,24 @@ public class EventBatch extends ServiceSupport {
         RetryTopics.Source source = RetryTopics.source(record.getMessage());
         Parked row;
         try (Connection connection = connection()) {
-            row = parked.find(connection, service, source.topic(), source.partition(), source.offset()).orElse(null);
-            if (row == null) {
-                // parked by a batch that has not committed yet (its copy is sent before its commit): wait for it; else
-                // done with (processed, dead-lettered, or a copy made by a batch that rolled back)
-                boolean done = committedPast(record, source);
-                LOG.debug("{}: copy of {}/{}@{} has no row: {}", service, source.topic(), source.partition(), source.offset(),
-                        done ? "done with" : "its batch has not committed yet");
-                return done ? 0 : System.currentTimeMillis() + NOT_COMMITTED_WAIT_MS;
+            Parked found = parked.find(connection, service, source.topic(), source.partition(), source.offset()).orElse(null);
+            if (found == null) {
+                // parked by a batch that has not committed yet (its copy is sent before its commit): wait for it
+                if (!committedPast(record, source)) {
+                    LOG.debug("{}: copy of {}/{}@{} has no row: its batch has not committed yet", service, source.topic(),
+                            source.partition(), source.offset());
+                    return System.currentTimeMillis() + NOT_COMMITTED_WAIT_MS;
+                }
+                // that batch committed its rows before its offsets: looked up again, as the row may have committed
+                // since the first look; none means done with (processed, dead-lettered, or its batch rolled back)
+                found = parked.find(connection, service, source.topic(), source.partition(), source.offset()).orElse(null);
+                if (found == null) {
+                    LOG.debug("{}: copy of {}/{}@{} has no row: done with", service, source.topic(), source.partition(),
+                            source.offset());
+                    return 0;
+                }
             }
+            row = found;
             if (!parked.isHead(connection, row)) {
                 // a record of its key waits before it, later on this topic: it goes behind that one, in order
                 LOG.debug("{}: {} is not its key's head: sent behind it", service, describe(row));
