@@ -17,9 +17,9 @@ class AnalyticsServiceTest extends OrderEventsTestSupport {
     void keepsExactFiguresFromBatchesSkippingDuplicatesAndDeadLetteringBadRecords() throws Exception {
         String marker = UUID.randomUUID().toString();
         NotifyBuilder batches = new NotifyBuilder(context).fromRoute("analytics-service").whenCompleted(1).create();
-        String duplicate = "{\"event_id\":\"" + marker + "\",\"event_type\":\"order.created\",\"timestamp\":\"2026-11-22T10:00:00Z\","
-                + "\"data\":{\"order_id\":\"o-dup\",\"user_id\":\"user_b\",\"status\":\"pending\",\"total\":5,"
-                + "\"created_at\":\"2026-11-22T10:15:00Z\",\"items\":[{\"product_id\":\"mug\",\"name\":\"mug\",\"quantity\":1,\"price\":5}]}}";
+        Map<String, Object> late = new java.util.HashMap<>(orderCreated("o-dup", "user_b", "mug", 1, "5"));
+        late.put("created_at", "2026-11-22T10:15:00Z");
+        String duplicate = envelope(marker, "order.created", late);
         for (int i = 0; i < 20; i++) {
             Map<String, Object> order = new java.util.HashMap<>(orderCreated("o-" + i, "user_" + (i % 2 == 0 ? "a" : "b"), "mug", 1, "10"));
             order.put("created_at", "2026-11-22T09:" + String.format("%02d", i) + ":00Z");

@@ -49,9 +49,8 @@ class EmailOutboxTest extends OrderEventsTestSupport {
     @Test
     void aDuplicateEventGivesOneRowAndOneDelivery() throws Exception {
         String eventId = UUID.randomUUID().toString();
-        String event = "{\"event_id\":\"" + eventId + "\",\"event_type\":\"order.status_changed\","
-                + "\"timestamp\":\"2026-11-22T10:00:00Z\",\"data\":{\"order_id\":\"o-1\",\"user_id\":\"user_5\","
-                + "\"status\":\"cancelled\",\"updated_at\":\"2026-11-22T10:00:00Z\"}}";
+        String event = envelope(eventId, "order.status_changed", Map.of("order_id", "o-1", "user_id", "user_5",
+                "status", "cancelled", "updated_at", "2026-11-22T10:00:00Z"));
 
         send("orders", "user_5", event, Map.of());
         send("orders", "user_5", event, Map.of());

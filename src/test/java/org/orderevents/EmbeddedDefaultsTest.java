@@ -18,9 +18,7 @@ class EmbeddedDefaultsTest extends OrderEventsTestSupport {
 
     @Test
     void startsTheEmbeddedBrokerAndRunsTheWholePipelineOnIt() throws Exception {
-        String orderId = json(http("POST", "/orders", "{\"user_id\":\"carol\",\"items\":"
-                + "[{\"product_id\":\"sticker\",\"name\":\"Camel sticker\",\"quantity\":4,\"price\":0.5}]}").body())
-                .get("order_id").asText();
+        String orderId = orderId(http("POST", "/orders", OrderRequest.of("carol").item("sticker", "Camel sticker", 4, "0.5").json()).body());
 
         awaitRounds("order-service-inventory", "SELECT COUNT(*) FROM orders WHERE order_id = '" + orderId
                 + "' AND status = 'confirmed'", confirmed -> confirmed == 1);

@@ -58,9 +58,7 @@ class InventoryServiceTest extends OrderEventsTestSupport {
     @Test
     void aDuplicateEventReservesOnce() throws Exception {
         String orderId = UUID.randomUUID().toString();
-        String event = "{\"event_id\":\"dup-" + orderId + "\",\"event_type\":\"order.created\",\"timestamp\":\"2026-11-22T10:00:00Z\","
-                + "\"data\":{\"order_id\":\"" + orderId + "\",\"user_id\":\"user_3\",\"status\":\"pending\",\"total\":20,"
-                + "\"created_at\":\"2026-11-22T10:00:00Z\",\"items\":[{\"product_id\":\"book-kafka\",\"name\":\"Kafka\",\"quantity\":2,\"price\":10}]}}";
+        String event = envelope("dup-" + orderId, "order.created", orderCreated(orderId, "user_3", "book-kafka", 2, "10"));
 
         send("orders", "user_3", event, Map.of());
         send("orders", "user_3", event, Map.of());

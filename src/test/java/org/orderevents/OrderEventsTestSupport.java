@@ -196,9 +196,13 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
     /** Sends an event in the contract's envelope, keyed by user; returns its event_id. */
     protected String sendEvent(String topic, String type, String userId, Map<String, Object> data) {
         String eventId = UUID.randomUUID().toString();
-        send(topic, userId, Json.write(Map.of("event_id", eventId, "event_type", type,
-                "timestamp", Instant.now().toString(), "data", data)), Map.of("event_type", type));
+        send(topic, userId, envelope(eventId, type, data), Map.of("event_type", type));
         return eventId;
+    }
+
+    /** An event in the contract's envelope, as JSON, with the id given: send it twice to test a duplicate. */
+    protected static String envelope(String eventId, String type, Map<String, Object> data) {
+        return Json.write(Map.of("event_id", eventId, "event_type", type, "timestamp", Instant.now().toString(), "data", data));
     }
 
     /** Sends the record of an event again, key, headers and value unchanged: what a consumer sees after a crash. */
@@ -379,12 +383,10 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
      * analytics, four e-mails and two order rows. EndToEndTest runs it on H2, PostgresProfileTest on PostgreSQL.
      */
     protected void assertEveryServiceReactsToEachOrderExactlyOnce() throws Exception {
-        String confirmed = orderId(http("POST", "/orders", "{\"user_id\":\"alice\",\"items\":["
-                + "{\"product_id\":\"book-camel\",\"name\":\"Camel in Action\",\"quantity\":2,\"price\":45.5},"
-                + "{\"product_id\":\"mug\",\"name\":\"Camel mug\",\"quantity\":1,\"price\":12}]}").body());
-        String rejected = orderId(http("POST", "/orders", "{\"user_id\":\"bob\",\"items\":["
-                + "{\"product_id\":\"mug\",\"name\":\"Camel mug\",\"quantity\":3,\"price\":12},"
-                + "{\"product_id\":\"hoodie\",\"name\":\"Kafka hoodie\",\"quantity\":1,\"price\":60}]}").body());
+        String confirmed = orderId(http("POST", "/orders", OrderRequest.of("alice").item("book-camel", "Camel in Action", 2, "45.5")
+                .item("mug", "Camel mug", 1, "12").json()).body());
+        String rejected = orderId(http("POST", "/orders", OrderRequest.of("bob").item("mug", "Camel mug", 3, "12")
+                .item("hoodie", "Kafka hoodie", 1, "60").json()).body());
 
         // the inventory results come back through order-service's inventory route
         awaitRounds("order-service-inventory", "SELECT COUNT(*) FROM orders WHERE status <> 'pending'", decided -> decided == 2);

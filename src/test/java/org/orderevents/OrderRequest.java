@@ -24,9 +24,14 @@ public final class OrderRequest {
 
     /** An item of the product (its name is the product id) at the price each. */
     public OrderRequest item(String productId, int quantity, String price) {
+        return item(productId, productId, quantity, price);
+    }
+
+    /** An item of the product, with the name the e-mails show, at the price each. */
+    public OrderRequest item(String productId, String name, int quantity, String price) {
         Map<String, Object> item = new LinkedHashMap<>();
         item.put("product_id", productId);
-        item.put("name", productId);
+        item.put("name", name);
         item.put("quantity", quantity);
         item.put("price", new BigDecimal(price));
         items.add(item);

@@ -44,9 +44,7 @@ class PostgresProfileTest extends OrderEventsTestSupport {
     @Test
     void aDuplicateEventHasOneEffect() throws Exception {
         String orderId = UUID.randomUUID().toString();
-        String duplicate = "{\"event_id\":\"dup-" + orderId + "\",\"event_type\":\"order.created\",\"timestamp\":\"2026-11-22T10:00:00Z\","
-                + "\"data\":{\"order_id\":\"" + orderId + "\",\"user_id\":\"carol\",\"status\":\"pending\",\"total\":20,"
-                + "\"created_at\":\"2026-11-22T10:00:00Z\",\"items\":[{\"product_id\":\"book-kafka\",\"name\":\"Kafka\",\"quantity\":2,\"price\":10}]}}";
+        String duplicate = envelope("dup-" + orderId, "order.created", orderCreated(orderId, "carol", "book-kafka", 2, "10"));
         send("orders", "carol", duplicate, Map.of("event_type", "order.created"));
         Poll.until("the first copy's reservation", Duration.ofSeconds(30), () -> available("book-kafka") == 18);
         awaitAnalytics(1);

@@ -74,7 +74,7 @@ class TracingTest extends OrderEventsTestSupport {
     @Test
     void oneTraceFromTheApiThroughEveryService() throws Exception {
         HttpResponse<String> created = http("POST", "/orders",
-                "{\"user_id\":\"traced\",\"items\":[{\"product_id\":\"mug\",\"name\":\"mug\",\"quantity\":1,\"price\":2}]}");
+                OrderRequest.of("traced").item("mug", 1, "2").json());
         assertThat(created.statusCode()).isEqualTo(201);
         // the order.created and the status change: email-service's events, whichever polls they came in
         awaitHandled("email-service", 2);

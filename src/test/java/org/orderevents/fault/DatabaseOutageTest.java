@@ -1,6 +1,7 @@
 package org.orderevents.fault;
 
 import org.junit.jupiter.api.Test;
+import org.orderevents.OrderRequest;
 import org.orderevents.Poll;
 import org.orderevents.TestBroker;
 import org.orderevents.TestHttp;
@@ -19,7 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The database stops while events flow and batches are in flight, for 15 s and for 60 s: the consumers wait for it
  * (readiness DOWN naming the database, liveness UP) and go on once it is back. Nothing is dead-lettered or parked
- * because of the outage, and every event has its effect exactly once.
+ * because of the outage, and every event has its effect exactly once. An order placed at the API meanwhile is refused
+ * with 503 and nothing of it published; the client's retry with its Idempotency-Key, once the database is back, makes
+ * one order.
  */
 class DatabaseOutageTest extends ServerDatabaseTestSupport {
 
@@ -27,6 +30,7 @@ class DatabaseOutageTest extends ServerDatabaseTestSupport {
     private static final int IN_FLIGHT = 300;
     private static final int DURING = 50;
     private static final int AFTER = 20;
+    private static final int AT_THE_API = 1;
     private static final int STOCK = 1_000_000;
 
     @Test
@@ -57,6 +61,11 @@ class DatabaseOutageTest extends ServerDatabaseTestSupport {
             database.stop();
             Instant back = Instant.now().plus(length);
             publishOrders(run + "-during", DURING, "sticker");
+            String order = OrderRequest.of(run + "-api").item("sticker", 1, "1").json();
+            String key = UUID.randomUUID().toString();
+            HttpResponse<String> refused = placeOrder(port, order, key);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.body()).contains("Database unavailable", "nothing was saved");
             // every reading during the outage: not ready, naming the database; alive
             Poll.until("the end of the " + length.toSeconds() + " s outage", length.plusSeconds(30), () -> {
                 HttpResponse<String> ready = health(port, "ready");
@@ -67,13 +76,16 @@ class DatabaseOutageTest extends ServerDatabaseTestSupport {
             });
             database.start();
             Poll.until("ready again", Duration.ofSeconds(60), () -> health(port, "ready").statusCode() == 200);
+            HttpResponse<String> placed = placeOrder(port, order, key);
+            assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+            assertThat(placeOrder(port, order, key).body()).as("the same key: the first answer").isEqualTo(placed.body());
 
             publishOrders(run + "-after", AFTER, "sticker");
-            awaitAllProcessed(run, BEFORE + IN_FLIGHT + DURING + AFTER, Duration.ofMinutes(3));
+            awaitAllProcessed(run, BEFORE + IN_FLIGHT + DURING + AFTER + AT_THE_API, Duration.ofMinutes(3));
             assertThat(app.stop()).isIn(0, 130, 143);
         }
 
-        int events = BEFORE + IN_FLIGHT + DURING + AFTER;
+        int events = BEFORE + IN_FLIGHT + DURING + AFTER + AT_THE_API;
         long confirmed = queryLong("SELECT COUNT(*) FROM orders WHERE status = 'confirmed'");
         long stockTaken = STOCK - queryLong("SELECT available FROM stock WHERE product_id = 'sticker'");
         long analyticsOrders = queryLong("SELECT total_orders FROM analytics_totals");
@@ -86,6 +98,7 @@ class DatabaseOutageTest extends ServerDatabaseTestSupport {
         assertThat(deadLetters).as("dead letters").isZero();
         assertThat(parked).as("parked records").isZero();
         assertThat(published("orders", run, "order.status_changed").events()).isEqualTo(events);
+        assertThat(published("orders", run + "-api", "order.created").records()).as("the API's order, published once").isEqualTo(1);
         assertThat(published("inventory", run, "inventory.reserved").events()).isEqualTo(events);
         assertThat(confirmed).isEqualTo(events);
         assertThat(stockTaken).isEqualTo(events);
@@ -94,6 +107,12 @@ class DatabaseOutageTest extends ServerDatabaseTestSupport {
         assertThat(emails).isEqualTo(2L * events);
         assertThat(emailFiles()).isEqualTo(2L * events);
         assertThat(totalLag()).isZero();
+    }
+
+    private static HttpResponse<String> placeOrder(String port, String body, String idempotencyKey) throws Exception {
+        return TestHttp.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/orders"))
+                .header("Content-Type", "application/json").header("Idempotency-Key", idempotencyKey)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
     private static HttpResponse<String> health(String port, String kind) throws Exception {
