@@ -9,6 +9,7 @@ import org.orderevents.kafka.TopicSetup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -75,6 +77,7 @@ public final class Benchmark {
         long heap;
         long rss;
         long[] latency;
+        long[] decision;
         String latencyDetail = "";
     }
 
@@ -239,14 +242,23 @@ public final class Benchmark {
                 resources(figures, app);
                 heapFloor = app.heapFloorPerMinute();
             }
+            Map<String, Integer> decisions = decisionIds(index);
+            List<Long> toDecision = new ArrayList<>();
             Map<String, List<Long>> byService = new TreeMap<>();
             // when in the run the slow ones were sent: by minute, or by 10 s in a run shorter than 2 minutes
             long bucket = latencySeconds >= 120 ? 60_000 : 10_000;
             Map<Long, List<Long>> byTime = new TreeMap<>();
+            Map<Long, List<Long>> decisionByTime = new TreeMap<>();
             try (HikariDataSource dataSource = db.open(); Connection connection = dataSource.getConnection();
                  Statement statement = connection.createStatement();
                  ResultSet rows = statement.executeQuery("SELECT processor_name, event_id, processed_at FROM processed_events")) {
                 while (rows.next()) {
+                    Integer decided = ORDER_SERVICE.equals(rows.getString(1)) ? decisions.get(rows.getString(2)) : null;
+                    if (decided != null) {
+                        long latency = rows.getTimestamp(3).getTime() - sent[decided];
+                        toDecision.add(latency);
+                        decisionByTime.computeIfAbsent((sent[decided] - sent[0]) / bucket, k -> new ArrayList<>()).add(latency);
+                    }
                     Integer i = index.get(rows.getString(2));
                     if (i != null) {
                         long latency = rows.getTimestamp(3).getTime() - sent[i];
@@ -256,7 +268,16 @@ public final class Benchmark {
                 }
             }
             figures.latency = sorted(byService.values().stream().flatMap(List::stream).toList());
+            figures.decision = toDecision.isEmpty() ? null : sorted(toDecision);
             StringBuilder detail = new StringBuilder(String.format("%,d events at %,.0f events/s;", total, achieved));
+            if (figures.decision != null) {
+                detail.append(String.format(" order to decision (the status change applied by order-service) p50 %d / p99 %d ms (%d),"
+                        + " p50 / p99 by %d s of sending: %s;", percentile(figures.decision, 0.5), percentile(figures.decision, 0.99),
+                        figures.decision.length, bucket / 1000, decisionByTime.values().stream().map(values -> {
+                            long[] v = sorted(values);
+                            return percentile(v, 0.5) + "/" + percentile(v, 0.99);
+                        }).toList()));
+            }
             byService.forEach((service, values) -> {
                 long[] s = sorted(values);
                 detail.append(String.format(" %s p50 %d / p99 %d ms (%d);", service, percentile(s, 0.5), percentile(s, 0.99), s.length));
@@ -269,6 +290,27 @@ public final class Benchmark {
         } finally {
             delete(dir);
         }
+    }
+
+    private static final String ORDER_SERVICE = "order-service";
+
+    /**
+     * The event ids of the status change that each sent order.created can end in, to its index: inventory-service
+     * derives its result's id from the order's and the result's type, order-service the status change's from the
+     * result's (EventCodec.derivedFrom), so order-service's claim of that id is when the order's decision is applied.
+     */
+    private static Map<String, Integer> decisionIds(Map<String, Integer> orders) {
+        Map<String, Integer> decisions = new HashMap<>();
+        orders.forEach((orderEvent, i) -> {
+            for (String result : List.of("inventory.reserved", "inventory.failed")) {
+                decisions.put(nameUuid(nameUuid(orderEvent + "/" + result) + "/order.status_changed"), i);
+            }
+        });
+        return decisions;
+    }
+
+    private static String nameUuid(String name) {
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     /** Sends one new event every 1/rate s (paced on the clock, not slept per event); returns the rate achieved. */
@@ -369,6 +411,10 @@ public final class Benchmark {
                     latencyRate, latencySeconds), percentile(f.latency, 0.5) + " / " + percentile(f.latency, 0.99) + " / "
                     + f.latency[f.latency.length - 1], ""));
         }
+        if (f.decision != null) {
+            out.append(String.format("| %-90s | %23s | %13s |%n", "order to decision (status change applied by order-service) p50 / p99 / max, ms",
+                    percentile(f.decision, 0.5) + " / " + percentile(f.decision, 0.99) + " / " + f.decision[f.decision.length - 1], ""));
+        }
         out.append(String.format("| %-90s | %23s | %13s |%n", "application peak heap / peak RSS, MB (all runs)",
                 mb(f.heap) + " / " + mb(f.rss), ""));
         out.append(String.format("| %-90s | %23s | %13s |%n", "application start-to-ready, ms (JVM spawn to Camel started, median)",
@@ -384,6 +430,9 @@ public final class Benchmark {
         if (f.latency != null) {
             line.append(String.format(" p50=%dms p99=%dms max=%dms", percentile(f.latency, 0.5), percentile(f.latency, 0.99),
                     f.latency[f.latency.length - 1]));
+        }
+        if (f.decision != null) {
+            line.append(String.format(" decision_p50=%dms decision_p99=%dms", percentile(f.decision, 0.5), percentile(f.decision, 0.99)));
         }
         return line.append(String.format(" heap=%dMB rss=%dMB ready=%dms", mb(f.heap), mb(f.rss),
                 medianReady(f))).toString();
