@@ -8,7 +8,6 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,44 +51,58 @@ public final class BatchOffsets {
     }
 
     /**
-     * The records of a batch without those a rewind took back. camel-kafka hands the records of one poll to the route in
-     * several batches when they exceed maxPollRecords: after a rewind, the rest of that poll still comes, and would run
-     * past the record the consumer was sent back to. They are dropped (neither processed nor committed), until the
-     * partition's records start again at the rewound offset.
+     * The records of a batch without those a rewind took back. camel-kafka gathers the records of its polls into batches
+     * (up to maxPollRecords, or what came within batchingIntervalMs), so records fetched before a rewind still come
+     * after it, ahead of the rewound record or in the same batch as it, and would run past it. Of a rewound partition,
+     * every record after the rewound offset is dropped (neither processed nor committed) until the rewound record comes
+     * again; from it on, the partition's records are kept. A partition whose rewound record has not come again within
+     * {@link #LEFTOVER_WINDOW_MS} (its consumer's position moved since, in a rebalance) is sought back to it again, so a
+     * dropped record is always polled again.
      */
     public static List<Exchange> notTakenBack(List<Exchange> records) {
+        return notTakenBack(records, System.currentTimeMillis());
+    }
+
+    static List<Exchange> notTakenBack(List<Exchange> records, long now) {
         if (REWOUND.isEmpty()) {
             return records;
         }
         List<Exchange> kept = new ArrayList<>(records.size());
-        Map<String, Boolean> leftover = new HashMap<>();
+        Map<String, DefaultKafkaManualCommit> dropped = new LinkedHashMap<>();
         for (Exchange record : records) {
             if (!(record.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT) instanceof DefaultKafkaManualCommit commit)) {
                 kept.add(record);
                 continue;
             }
             String marker = marker(commit);
-            Boolean drop = leftover.computeIfAbsent(marker, m -> {
-                Rewound rewound = REWOUND.get(m);
-                if (rewound == null) {
-                    return false;
-                }
-                boolean fresh = System.currentTimeMillis() - rewound.atMillis() < LEFTOVER_WINDOW_MS;
-                if (commit.getRecordOffset() <= rewound.offset() || !fresh) {
-                    REWOUND.remove(m);
-                    return false;
-                }
-                return true;
-            });
-            if (!drop) {
+            Rewound rewound = REWOUND.get(marker);
+            if (rewound == null) {
                 kept.add(record);
+            } else if (commit.getRecordOffset() <= rewound.offset()) {
+                REWOUND.remove(marker);
+                dropped.remove(marker);
+                kept.add(record);
+            } else {
+                dropped.put(marker, commit);
             }
         }
+        dropped.forEach((marker, commit) -> {
+            Rewound rewound = REWOUND.get(marker);
+            if (rewound != null && now - rewound.atMillis() >= LEFTOVER_WINDOW_MS) {
+                try {
+                    commit.getConsumer().seek(commit.getPartition(), rewound.offset());
+                    REWOUND.put(marker, new Rewound(rewound.offset(), now));
+                } catch (IllegalStateException notAssigned) {
+                    // no longer this consumer's partition: its next owner starts at the committed offset
+                    REWOUND.remove(marker);
+                }
+            }
+        });
         return kept;
     }
 
-    /** The rest of a poll comes at once after the batch that rewound; a marker older than this is forgotten. */
-    private static final long LEFTOVER_WINDOW_MS = 5_000;
+    /** How long a rewound record may take to come again before its partition is sought back to it once more. */
+    static final long LEFTOVER_WINDOW_MS = 5_000;
 
     private record Rewound(long offset, long atMillis) {
     }
