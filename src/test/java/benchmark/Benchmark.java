@@ -3,13 +3,13 @@ package benchmark;
 import com.zaxxer.hikari.HikariDataSource;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.orderevents.event.EventCodec;
 import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.TopicSetup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -297,20 +296,16 @@ public final class Benchmark {
     /**
      * The event ids of the status change that each sent order.created can end in, to its index: inventory-service
      * derives its result's id from the order's and the result's type, order-service the status change's from the
-     * result's (EventCodec.derivedFrom), so order-service's claim of that id is when the order's decision is applied.
+     * result's (EventCodec.derivedId), so order-service's claim of that id is when the order's decision is applied.
      */
     private static Map<String, Integer> decisionIds(Map<String, Integer> orders) {
         Map<String, Integer> decisions = new HashMap<>();
         orders.forEach((orderEvent, i) -> {
             for (String result : List.of("inventory.reserved", "inventory.failed")) {
-                decisions.put(nameUuid(nameUuid(orderEvent + "/" + result) + "/order.status_changed"), i);
+                decisions.put(EventCodec.derivedId(EventCodec.derivedId(orderEvent, result), "order.status_changed"), i);
             }
         });
         return decisions;
-    }
-
-    private static String nameUuid(String name) {
-        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     /** Sends one new event every 1/rate s (paced on the clock, not slept per event); returns the rate achieved. */

@@ -5,11 +5,11 @@ import org.apache.camel.builder.NotifyBuilder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.orderevents.api.AdminToken;
+import org.orderevents.event.EventCodec;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -159,7 +159,7 @@ class DeadLetterReplayTest extends OrderEventsTestSupport {
 
         assertThat(secondReplay.matches(30, SECONDS)).isTrue();
         assertThat(records("inventory", r -> replayOf.equals(header(r, "dlq.replay.of")), 2, Duration.ofSeconds(30))).hasSize(2);
-        String derivedId = UUID.nameUUIDFromBytes((reserved + "/order.status_changed").getBytes(StandardCharsets.UTF_8)).toString();
+        String derivedId = EventCodec.derivedId(reserved, "order.status_changed");
         assertThat(records("orders", r -> derivedId.equals(header(r, "event_id")), 1, Duration.ofSeconds(3)))
                 .as("no status change from the late result").isEmpty();
         assertThat(metric("order_events_lifecycle_refused_total", "service", "order-service", "from", "rejected", "to", "confirmed"))

@@ -4,9 +4,9 @@ import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.orderevents.event.EventCodec;
 import org.orderevents.event.Json;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,7 +47,7 @@ class RetryTopicTest extends OrderEventsTestSupport {
 
         // the result of an order that order-service has not recorded yet (as inventory-service will publish it, with the
         // event id it derives from the order's event): parked, and its key held back
-        send("inventory", user, Json.write(Map.of("event_id", derivedId(earlyCreated, "inventory.reserved"),
+        send("inventory", user, Json.write(Map.of("event_id", EventCodec.derivedId(earlyCreated, "inventory.reserved"),
                 "event_type", "inventory.reserved", "timestamp", Instant.now().toString(), "data", reserved(early, user))),
                 Map.of("event_type", "inventory.reserved"));
         awaitParked(user, 1);
@@ -122,10 +122,6 @@ class RetryTopicTest extends OrderEventsTestSupport {
         return HealthCheckRegistry.get(context).getCheck("parked-events").orElseThrow().call();
     }
 
-    /** The id inventory-service gives the result of an order.created event (EventCodec). */
-    private static String derivedId(String sourceEventId, String type) {
-        return UUID.nameUUIDFromBytes((sourceEventId + "/" + type).getBytes(StandardCharsets.UTF_8)).toString();
-    }
 
     private String rows() throws Exception {
         StringBuilder rows = new StringBuilder();

@@ -162,7 +162,12 @@ public class EventCodec {
      * after a crash repeats the same id and consumers drop the repeat.
      */
     public static <T extends OrderEvent> Event<T> derivedFrom(Event<?> source, String type, T data) {
-        return new Event<>(nameUuid(source.eventId() + "/" + type).toString(), type, now(), data);
+        return new Event<>(derivedId(source.eventId(), type), type, now(), data);
+    }
+
+    /** The id of the event of this type derived from the source event: the same for every re-publish. */
+    public static String derivedId(String sourceEventId, String type) {
+        return nameUuid(sourceEventId + "/" + type).toString();
     }
 
     /**

@@ -4,9 +4,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.orderevents.Poll;
 import org.orderevents.TestBroker;
+import org.orderevents.event.EventCodec;
 import org.orderevents.event.Json;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ class ParkedKillTest extends ServerDatabaseTestSupport {
             String createdId = UUID.randomUUID().toString();
             orders.add(orderCreated(createdId, orderId, user, "sticker"));
             // the result inventory-service will derive from that order.created (same event id), here ahead of it
-            results.add(record("inventory", user, Json.write(Map.of("event_id", derivedId(createdId, "inventory.reserved"),
+            results.add(record("inventory", user, Json.write(Map.of("event_id", EventCodec.derivedId(createdId, "inventory.reserved"),
                     "event_type", "inventory.reserved", "timestamp", Instant.now().toString(), "data", Map.of("order_id", orderId,
                             "user_id", user, "items", List.of(Map.of("product_id", "sticker", "name", "sticker", "quantity", 1,
                                     "price", 1)))))));
@@ -104,8 +104,4 @@ class ParkedKillTest extends ServerDatabaseTestSupport {
         return new ProducerRecord<>(topic, bytes(key), bytes(value));
     }
 
-    /** The id inventory-service gives the result of an order.created event (EventCodec). */
-    private static String derivedId(String sourceEventId, String type) {
-        return UUID.nameUUIDFromBytes((sourceEventId + "/" + type).getBytes(StandardCharsets.UTF_8)).toString();
-    }
 }
