@@ -2,7 +2,7 @@ package org.orderevents;
 
 import org.apache.camel.main.Main;
 
-/** Runs order-events: {@code mvn camel:run}, or {@code java -cp ... org.orderevents.App}. */
+/** Runs order-events: {@code mvn compile camel:run}, or the packaged {@code java -jar target/order-events.jar}. */
 public final class App {
 
     private App() {
@@ -14,6 +14,8 @@ public final class App {
         // the root application.properties, read where it is edited, wins over the copy packaged on the classpath
         main.setPropertyPlaceholderLocations("classpath:application.properties;optional=true,"
                 + "file:application.properties;optional=true");
+        // the route files of the services this process runs (services, routes.dir)
+        main.configure().addMainListener(new ServiceRoutes());
         main.run(args);
     }
 }

@@ -9,6 +9,7 @@ import org.apache.camel.component.kafka.consumer.DefaultKafkaManualCommitFactory
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
+import org.orderevents.analytics.AnalyticsFigures;
 import org.orderevents.analytics.OrderTotals;
 import org.orderevents.api.AdminToken;
 import org.orderevents.api.HttpProblems;
@@ -27,6 +28,7 @@ import org.orderevents.event.EventCodec;
 import org.orderevents.health.BrokerHealthCheck;
 import org.orderevents.health.ConsumerLagHealthCheck;
 import org.orderevents.health.DatabaseHealthCheck;
+import org.orderevents.inventory.StockLevels;
 import org.orderevents.inventory.StockReservation;
 import org.orderevents.kafka.ConsumerLag;
 import org.orderevents.kafka.EmbeddedKafka;
@@ -49,10 +51,13 @@ import java.time.format.DateTimeParseException;
 
 /**
  * Brings up what the routes stand on, in order: the broker (embedded when {@code kafka.brokers} is empty), the
- * topics, the database and its schema; then binds the beans the routes call by name.
+ * topics, the database and its schema; then binds the beans that the routes of this process's services
+ * ({@code services}, {@link Services}) call by name, and nothing of the other services.
  */
 public class OrderEventsConfiguration implements CamelConfiguration {
 
+    @PropertyInject(value = "services", defaultValue = "")
+    private String servicesSetting;
     @PropertyInject(value = "kafka.brokers", defaultValue = "")
     private String brokers;
     @PropertyInject(value = "kafka.embedded.port", defaultValue = "9092")
@@ -108,6 +113,7 @@ public class OrderEventsConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
+        Services services = Services.parse(servicesSetting);
         String bootstrap = brokers == null ? "" : brokers.trim();
         if (bootstrap.isEmpty()) {
             EmbeddedKafka broker = EmbeddedKafka.start(Path.of(dataDir, "kafka"), embeddedPort);
@@ -128,55 +134,87 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         context.addService(stopping(dataSource::close));
         Database.migrate(dataSource);
 
+        // what every process has: metrics, the dead letter channel and the HTTP error reports (error-handling.camel.yaml)
         Registry registry = context.getRegistry();
         EventMetrics metrics = new EventMetrics(context);
         context.getManagementStrategy().addEventNotifier(metrics);
         registry.bind("eventMetrics", metrics);
         registry.bind("countAttempts", metrics.countAttempts());
         DeadLetters deadLetters = new DeadLetters(context.createProducerTemplate(), metrics);
-        OrderBook orderBook = new OrderBook(dataSource, metrics);
+        registry.bind("deadLetters", deadLetters);
+        registry.bind("httpProblems", new HttpProblems());
         registry.bind("dataSource", dataSource);
         registry.bind("eventTransaction", new EventTransaction(dataSource));
+        registry.bind("eventCodec", new EventCodec());
         RetryPolicy retries = new RetryPolicy(maxRedeliveries, retryDelayMs, retryMultiplier, Math.max(retryMaxDelayMs, retryDelayMs), false);
         registry.bind("inPlaceRetries", new InPlaceRetries(retries));
         DatabaseOutage outage = new DatabaseOutage();
         TopicProducers producers = new TopicProducers(context);
         context.addService(stopping(producers::stop));
-        EventBatch eventBatch = new EventBatch(context, dataSource, metrics, deadLetters, retries, outage, producers);
-        context.addService(eventBatch);
-        EventOutbox eventOutbox = new EventOutbox(dataSource, producers, metrics);
-        registry.bind("eventOutbox", eventOutbox);
-        metrics.gauge("order_events_outbox_pending", "records in the event outbox, not published yet", () -> {
-            try {
-                return eventOutbox.pending();
-            } catch (SQLException e) {
-                return Double.NaN;
-            }
-        });
-        registry.bind("eventBatch", eventBatch);
-        registry.bind("eventCodec", new EventCodec());
-        registry.bind("deadLetters", deadLetters);
-        registry.bind("httpProblems", new HttpProblems());
-        registry.bind("idempotencyKeys", new IdempotencyKeys());
-        registry.bind("adminToken", AdminToken.load(adminToken, Path.of(dataDir)));
         Duration idRetention = isoDuration("processed-events.retention", retention);
-        registry.bind("deadLetterReplay", new DeadLetterReplay(context, context.createProducerTemplate(), metrics, idRetention));
-        registry.bind("processedByEmailService", new ProcessedEvents(dataSource, "email-service"));
-        registry.bind("processedByInventoryService", new ProcessedEvents(dataSource, "inventory-service"));
-        registry.bind("processedByOrderService", new ProcessedEvents(dataSource, "order-service"));
-        registry.bind("orderEmails", new OrderEmails(emailFrom, recipientDomain));
-        EmailOutbox outbox = new EmailOutbox(dataSource);
-        registry.bind("emailOutbox", outbox);
-        registry.bind("retention", new Retention(dataSource, idRetention, purgeBatchSize));
-        registry.bind("stockReservation", new StockReservation(dataSource));
-        registry.bind("orderBook", orderBook);
-        registry.bind("lifecycleOfEmailService", new OrderLifecycle("email-service", metrics));
-        registry.bind("lifecycleOfInventoryService", new OrderLifecycle("inventory-service", metrics));
-        registry.bind("orderIntake", new OrderIntake(orderBook));
-        registry.bind("orderTotals", new OrderTotals(dataSource,
-                new ProcessedEvents(dataSource, "analytics-service"), deadLetters, metrics, outage));
+        ConsumerLag lag = new ConsumerLag(context, metrics, lagIntervalMs, maxLag, maxLagMs, stuckMs);
 
-        // readiness checks beside Camel's own (context, routes, consumers) on /observe/health
+        if (services.anyPublishesThroughOutbox()) {
+            EventOutbox eventOutbox = new EventOutbox(dataSource, producers, metrics);
+            registry.bind("eventOutbox", eventOutbox);
+            metrics.gauge("order_events_outbox_pending", "records in the event outbox, not published yet", () -> {
+                try {
+                    return eventOutbox.pending();
+                } catch (SQLException e) {
+                    return Double.NaN;
+                }
+            });
+        }
+        if (services.anyConsumesInBatches()) {
+            EventBatch eventBatch = new EventBatch(context, dataSource, metrics, deadLetters, retries, outage, producers);
+            context.addService(eventBatch);
+            registry.bind("eventBatch", eventBatch);
+            ParkedCounts parkedCounts = new ParkedCounts(context, eventBatch.parked(), metrics, lagIntervalMs, parkedWarningMs, lag::groups);
+            context.addService(parkedCounts);
+            context.addStartupListener(parkedCounts);
+            HealthCheckRegistry.get(context).register(parkedCounts.healthCheck());
+        }
+        if (services.runs(Service.ORDERS_API) || services.runs(Service.ORDER)) {
+            registry.bind("orderBook", new OrderBook(dataSource, metrics));
+        }
+        if (services.runs(Service.ORDERS_API)) {
+            registry.bind("orderIntake", new OrderIntake(registry.lookupByNameAndType("orderBook", OrderBook.class)));
+            registry.bind("idempotencyKeys", new IdempotencyKeys());
+            registry.bind("stockLevels", new StockLevels(dataSource));
+            registry.bind("analyticsFigures", new AnalyticsFigures(dataSource));
+            registry.bind("adminToken", AdminToken.load(adminToken, Path.of(dataDir)));
+            registry.bind("deadLetterReplay", new DeadLetterReplay(context, context.createProducerTemplate(), metrics, idRetention));
+        }
+        if (services.runs(Service.EMAIL)) {
+            registry.bind("processedByEmailService", new ProcessedEvents(dataSource, Service.EMAIL.id()));
+            registry.bind("lifecycleOfEmailService", new OrderLifecycle(Service.EMAIL.id(), metrics));
+            registry.bind("orderEmails", new OrderEmails(emailFrom, recipientDomain));
+            EmailOutbox outbox = new EmailOutbox(dataSource);
+            registry.bind("emailOutbox", outbox);
+            // read at each scrape (the meter registry exists once camel-main has configured metrics, at start-up)
+            context.addStartupListener((camel, alreadyStarted) -> {
+                if (!alreadyStarted) {
+                    metrics.gauge("order_events_email_outbox_size", "E-mails in the outbox not sent yet", outbox::size);
+                }
+            });
+        }
+        if (services.runs(Service.INVENTORY)) {
+            registry.bind("processedByInventoryService", new ProcessedEvents(dataSource, Service.INVENTORY.id()));
+            registry.bind("lifecycleOfInventoryService", new OrderLifecycle(Service.INVENTORY.id(), metrics));
+            registry.bind("stockReservation", new StockReservation(dataSource));
+        }
+        if (services.runs(Service.ANALYTICS)) {
+            registry.bind("orderTotals", new OrderTotals(dataSource,
+                    new ProcessedEvents(dataSource, Service.ANALYTICS.id()), deadLetters, metrics, outage));
+        }
+        if (services.runs(Service.ORDER)) {
+            registry.bind("processedByOrderService", new ProcessedEvents(dataSource, Service.ORDER.id()));
+        }
+        registry.bind("retention", new Retention(dataSource, idRetention, purgeBatchSize, services.processorNames(),
+                services.runs(Service.EMAIL), services.runs(Service.ORDERS_API)));
+
+        // readiness checks beside Camel's own (context, routes, consumers) on /observe/health; the lag readings cover
+        // the consumer groups of the routes this process runs
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         BrokerHealthCheck broker = new BrokerHealthCheck();
         broker.setCamelContext(context);
@@ -185,21 +223,10 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         DatabaseHealthCheck database = new DatabaseHealthCheck(dataSource, dbUrl);
         database.setCamelContext(context);
         health.register(database);
-        ConsumerLag lag = new ConsumerLag(context, metrics, lagIntervalMs, maxLag, maxLagMs, stuckMs);
         context.addService(lag);
         context.addStartupListener(lag);
         health.register(ConsumerLagHealthCheck.lag(lag));
         health.register(ConsumerLagHealthCheck.progress(lag));
-        ParkedCounts parkedCounts = new ParkedCounts(context, eventBatch.parked(), metrics, lagIntervalMs, parkedWarningMs, lag::groups);
-        context.addService(parkedCounts);
-        context.addStartupListener(parkedCounts);
-        health.register(parkedCounts.healthCheck());
-        // read at each scrape (the meter registry exists once camel-main has configured metrics, at start-up)
-        context.addStartupListener((camel, alreadyStarted) -> {
-            if (!alreadyStarted) {
-                metrics.gauge("order_events_email_outbox_size", "E-mails in the outbox not sent yet", outbox::size);
-            }
-        });
     }
 
     /** A wrong value fails the start, naming the key, rather than the first purge an hour later. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Route;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.main.MainConfigurationProperties;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -37,6 +38,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -66,10 +68,18 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
     private Path ownBrokerDir;
     /** The PostgreSQL schema of a production-profile test; set while the constructor runs, so no initialiser. */
     protected String schema;
+    /** The properties the test overrides; set while the constructor runs, so no initialiser. */
+    private Properties overrides;
 
     @Override
     protected Class<?> getMainClass() {
         return App.class;
+    }
+
+    /** The route files of the services the test runs ({@code services}, {@code routes.dir}), as {@link App} chooses them. */
+    @Override
+    protected void configure(MainConfigurationProperties configuration) {
+        configuration.addMainListener(new ServiceRoutes(key -> Optional.ofNullable(overrides.getProperty(key))));
     }
 
     @Override
@@ -137,6 +147,7 @@ public abstract class OrderEventsTestSupport extends CamelMainTestSupport {
             properties.put("db.password", "");
         }
         properties.putAll(overrideProperties());
+        overrides = properties;
         return properties;
     }
 

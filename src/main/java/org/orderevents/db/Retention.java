@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Retention (route processed-events-purge): deletes the processed ids ({@code processed_events}), the sent e-mails
@@ -20,7 +21,8 @@ public class Retention {
 
     private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
     private static final String PROCESSED_EVENTS = "DELETE FROM processed_events WHERE (processor_name, event_id) IN "
-            + "(SELECT processor_name, event_id FROM processed_events WHERE processed_at < ? ORDER BY processed_at LIMIT ?)";
+            + "(SELECT processor_name, event_id FROM processed_events WHERE processor_name = ? AND processed_at < ? "
+            + "ORDER BY processed_at LIMIT ?)";
     private static final String SENT_EMAILS = "DELETE FROM email_outbox WHERE event_id IN "
             + "(SELECT event_id FROM email_outbox WHERE sent_at < ? ORDER BY sent_at LIMIT ?)";
 
@@ -30,22 +32,36 @@ public class Retention {
     private final DataSource dataSource;
     private final Duration retention;
     private final int batchSize;
+    private final List<String> processors;
+    private final boolean sentEmails;
+    private final boolean idempotencyKeys;
 
-    public Retention(DataSource dataSource, Duration retention, int batchSize) {
+    /**
+     * Purges what the services of this process wrote: the processed ids of {@code processors}, the sent e-mails (when
+     * this process runs email-service) and the idempotency keys (when it runs the order API).
+     */
+    public Retention(DataSource dataSource, Duration retention, int batchSize, List<String> processors, boolean sentEmails,
+            boolean idempotencyKeys) {
         if (retention.isNegative() || retention.isZero() || batchSize < 1) {
             throw new IllegalArgumentException("retention must be positive and the batch size at least 1: " + retention + ", " + batchSize);
         }
         this.dataSource = dataSource;
         this.retention = retention;
         this.batchSize = batchSize;
+        this.processors = List.copyOf(processors);
+        this.sentEmails = sentEmails;
+        this.idempotencyKeys = idempotencyKeys;
     }
 
     /** Deletes every row older than the retention, batch by batch; returns how many rows went. */
     public long purge() throws SQLException {
         Timestamp cutoff = new Timestamp(databaseNow().getTime() - retention.toMillis());
-        long processed = deleteAll(PROCESSED_EVENTS, cutoff);
-        long sent = deleteAll(SENT_EMAILS, cutoff);
-        long keys = deleteAll(IDEMPOTENCY_KEYS, cutoff);
+        long processed = 0;
+        for (String processor : processors) {
+            processed += deleteAll(PROCESSED_EVENTS, processor, cutoff);
+        }
+        long sent = sentEmails ? deleteAll(SENT_EMAILS, null, cutoff) : 0;
+        long keys = idempotencyKeys ? deleteAll(IDEMPOTENCY_KEYS, null, cutoff) : 0;
         if (processed + sent + keys > 0) {
             LOG.info("Purged {} processed ids, {} sent e-mails and {} idempotency keys from before {} (retention {})", processed,
                     sent, keys, cutoff.toInstant(), retention);
@@ -63,14 +79,19 @@ public class Retention {
         }
     }
 
-    private long deleteAll(String delete, Timestamp cutoff) throws SQLException {
+    /** Deletes in batches: {@code processor} is the first parameter of the statement, when it has one. */
+    private long deleteAll(String delete, String processor, Timestamp cutoff) throws SQLException {
         long total = 0;
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(delete)) {
             // autocommit: each batch commits alone, and a failure keeps what was purged before it
             connection.setAutoCommit(true);
-            statement.setTimestamp(1, cutoff);
-            statement.setInt(2, batchSize);
+            int index = 1;
+            if (processor != null) {
+                statement.setString(index++, processor);
+            }
+            statement.setTimestamp(index++, cutoff);
+            statement.setInt(index, batchSize);
             int deleted;
             do {
                 deleted = statement.executeUpdate();

@@ -158,22 +158,4 @@ public class StockReservation {
             }
         }
     }
-
-    /** GET /inventory: {@code [{"product_id", "name", "available"}]}. */
-    public String stock() throws SQLException {
-        List<Map<String, Object>> products = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement select = connection.prepareStatement(
-                     "SELECT product_id, name, available FROM stock ORDER BY product_id");
-             ResultSet rows = select.executeQuery()) {
-            while (rows.next()) {
-                Map<String, Object> product = new LinkedHashMap<>();
-                product.put("product_id", rows.getString(1));
-                product.put("name", rows.getString(2));
-                product.put("available", rows.getInt(3));
-                products.add(product);
-            }
-        }
-        return Json.write(products);
-    }
 }

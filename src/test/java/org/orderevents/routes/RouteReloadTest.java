@@ -41,8 +41,7 @@ class RouteReloadTest extends OrderEventsTestSupport {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.of("camel.main.routes-reload-enabled", "true", "camel.main.routes-reload-directory", routes().toString(),
-                "camel.main.routes-include-pattern", "file:" + routes() + "/*.camel.yaml");
+        return Map.of("camel.main.routes-reload-enabled", "true", "routes.dir", routes().toString());
     }
 
     @Test
