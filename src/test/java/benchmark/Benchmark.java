@@ -180,8 +180,7 @@ public final class Benchmark {
     }
 
     /**
-     * One run of the application on a fresh database and fresh groups, with one service's routes (plus the shared
-     * error handling) or all of them; returns the events/s until every group of the run has committed every event, over
+     * One run of the application on a fresh database and fresh groups, running one service or all of them; returns the events/s until every group of the run has committed every event, over
      * the whole run and over its second half.
      * With all routes, the run also waits for the services' own events: one inventory result and one status change
      * per order.
@@ -193,14 +192,13 @@ public final class Benchmark {
         List<String> groups = all ? List.copyOf(Cluster.GROUPS.keySet()) : List.of(service);
         Map<String, Long> ends = all ? Map.of("orders", 2L * events, "inventory", (long) events) : Map.of();
         long deadLetters = cluster.end("orders.dlq") + cluster.end("inventory.dlq");
-        // one service: its route file, the shared error handling, the batch consumers' templates and the event outbox's relay
-        String routes = all ? "file:routes/*.camel.yaml" : "file:routes/error-handling.camel.yaml,file:routes/event-batches.camel.yaml,"
-                + "file:routes/event-outbox.camel.yaml,file:routes/" + service + ".camel.yaml";
+        // one service: a process that runs it alone (services=<its name>)
+        String services = all ? "all" : service;
         Path dir = work.resolve(label + "-" + service);
         try (BenchDatabase db = freshDatabase(database, dir)) {
             db.prepareForApp();
             Cluster.Drained rate;
-            try (AppRun app = AppRun.start(appProperties(db, dir, routes), xmx, jvmArgs(label + "-" + service), logs.resolve(label + "-" + service + ".log"))) {
+            try (AppRun app = AppRun.start(appProperties(db, dir, services), xmx, jvmArgs(label + "-" + service), logs.resolve(label + "-" + service + ".log"))) {
                 rate = cluster.drain(app, groups, events, ends, DRAIN_TIMEOUT);
                 resources(figures, app);
             }
@@ -232,7 +230,7 @@ public final class Benchmark {
             Map<String, Integer> index = new HashMap<>();
             double achieved;
             List<Long> heapFloor;
-            try (AppRun app = AppRun.start(appProperties(db, dir, "file:routes/*.camel.yaml"), xmx, jvmArgs(label), logs.resolve(label + ".log"))) {
+            try (AppRun app = AppRun.start(appProperties(db, dir, "all"), xmx, jvmArgs(label), logs.resolve(label + ".log"))) {
                 // each service its consumers: of its topics and their retry topics (analytics-service has no retry topic)
                 cluster.awaitStable(Map.of("email-service", 2, "inventory-service", 2, "analytics-service", 1, "order-service", 4));
                 achieved = produceSteadily(total, sent, index);
@@ -355,11 +353,11 @@ public final class Benchmark {
         return database.equals("postgresql") ? BenchDatabase.postgres(postgresUrl, postgresUser) : BenchDatabase.h2(dir.resolve("db"));
     }
 
-    private Map<String, String> appProperties(BenchDatabase db, Path dataDir, String routes) throws IOException {
+    private Map<String, String> appProperties(BenchDatabase db, Path dataDir, String services) throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return Map.of("kafka.brokers", brokers, "data.dir", dataDir.toAbsolutePath().toString(), "db.url", db.url,
                     "db.user", db.user, "http.port", String.valueOf(socket.getLocalPort()),
-                    "camel.main.routes-include-pattern", routes);
+                    "services", services);
         }
     }
 
