@@ -48,9 +48,23 @@ public final class AppProcess implements AutoCloseable {
         drain.start();
     }
 
+    /** The packaged application that {@code mvn package} builds (README, "Run it"). */
+    public static final Path JAR = Path.of("target", "order-events.jar");
+
     /** Starts the application with these properties (as -D options) and returns once Camel has started. */
     public static AppProcess start(Map<String, String> properties, Path log) throws Exception {
-        AppProcess app = launch(properties, log);
+        return started(launch(List.of("-cp", runtimeClasspath()), properties, List.of(App.class.getName()), log), log);
+    }
+
+    /** Starts the packaged jar as the README does ({@code java -jar target/order-events.jar}), with these -D options. */
+    public static AppProcess startJar(Map<String, String> properties, Path log) throws Exception {
+        if (!Files.isRegularFile(JAR)) {
+            throw new IllegalStateException(JAR + " is missing: the integration tests run after mvn package (mvn verify)");
+        }
+        return started(launch(List.of(), properties, List.of("-jar", JAR.toAbsolutePath().toString()), log), log);
+    }
+
+    private static AppProcess started(AppProcess app, Path log) throws Exception {
         if (!app.ready.get(120, TimeUnit.SECONDS)) {
             app.kill();
             throw new IllegalStateException("the application did not start; see " + log);
@@ -60,7 +74,7 @@ public final class AppProcess implements AutoCloseable {
 
     /** Runs the application with settings it must refuse: returns its exit code once it ended by itself. */
     public static int runUntilExit(Map<String, String> properties, Path log) throws Exception {
-        try (AppProcess app = launch(properties, log)) {
+        try (AppProcess app = launch(List.of("-cp", runtimeClasspath()), properties, List.of(App.class.getName()), log)) {
             if (!app.process.waitFor(120, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the application still runs after 120 s; see " + log);
             }
@@ -70,12 +84,13 @@ public final class AppProcess implements AutoCloseable {
         }
     }
 
-    private static AppProcess launch(Map<String, String> properties, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", runtimeClasspath(),
-                "-Dlog4j2.configurationFile=" + Path.of("src/test/resources/log4j2-app.xml").toAbsolutePath()));
+    /** java, the JVM options, the -D options, then what to run: a main class or {@code -jar <jar>}. */
+    private static AppProcess launch(List<String> classpath, Map<String, String> properties, List<String> main, Path log) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        command.addAll(classpath);
+        command.add("-Dlog4j2.configurationFile=" + Path.of("src/test/resources/log4j2-app.xml").toAbsolutePath());
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add(App.class.getName());
+        command.addAll(main);
         return new AppProcess(new ProcessBuilder(command).redirectErrorStream(true).start(), log);
     }
 
