@@ -33,6 +33,11 @@ public final class TopicSetup {
     }
 
     public static void createMissing(Map<String, Object> clientProperties, int partitions, short replicationFactor) {
+        createMissing(clientProperties, TOPICS, partitions, replicationFactor);
+    }
+
+    /** The same for other topics than the contract's (tests). */
+    static void createMissing(Map<String, Object> clientProperties, List<String> topicNames, int partitions, short replicationFactor) {
         Properties properties = new Properties();
         properties.putAll(clientProperties);
         properties.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
@@ -45,7 +50,7 @@ public final class TopicSetup {
         }
         try (Admin admin = client) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = TOPICS.stream().filter(topic -> !existing.contains(topic))
+            List<NewTopic> missing = topicNames.stream().filter(topic -> !existing.contains(topic))
                     .map(topic -> new NewTopic(topic, partitions, replicationFactor)).toList();
             if (missing.isEmpty()) {
                 return;
@@ -78,10 +83,15 @@ public final class TopicSetup {
      * setting, or the broker's default).
      */
     public static void requireRetentionCovers(Map<String, Object> clientProperties, Duration idRetention) {
+        requireRetentionCovers(clientProperties, CONSUMED, idRetention);
+    }
+
+    /** The same for other topics than the contract's (tests). */
+    static void requireRetentionCovers(Map<String, Object> clientProperties, List<String> consumed, Duration idRetention) {
         Properties properties = new Properties();
         properties.putAll(clientProperties);
         try (Admin admin = Admin.create(properties)) {
-            List<ConfigResource> topics = CONSUMED.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+            List<ConfigResource> topics = consumed.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
             Map<ConfigResource, Config> configs = admin.describeConfigs(topics).all().get(30, TimeUnit.SECONDS);
             List<String> longer = new ArrayList<>();
             Duration needed = Duration.ZERO;
