@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * A Kafka cluster of stock 3.9.1 brokers, each a KRaft combined node ({@code process.roles=broker,controller}, every
@@ -63,6 +65,7 @@ public final class KafkaCluster implements AutoCloseable {
 
     private final String clusterId;
     private final List<Broker> brokers;
+    private final Map<String, String> overrides;
     private final Thread killOnExit = new Thread(this::killAll, "kafka-cluster-kill-on-exit");
     private boolean closed;
 
@@ -98,9 +101,10 @@ public final class KafkaCluster implements AutoCloseable {
         }
     }
 
-    private KafkaCluster(String clusterId, List<Broker> brokers) {
+    private KafkaCluster(String clusterId, List<Broker> brokers, Map<String, String> overrides) {
         this.clusterId = clusterId;
         this.brokers = brokers;
+        this.overrides = overrides;
     }
 
     /**
@@ -108,6 +112,11 @@ public final class KafkaCluster implements AutoCloseable {
      * unfenced (describeCluster lists them all), answers clients itself, and the metadata quorum has a leader.
      */
     public static KafkaCluster start(int size, Path dir) {
+        return start(size, dir, Map.of());
+    }
+
+    /** {@link #start(int, Path)} with broker settings of the caller's added or replacing the fixture's. */
+    public static KafkaCluster start(int size, Path dir, Map<String, String> settings) {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster needs at least one broker, got " + size);
         }
@@ -117,7 +126,7 @@ public final class KafkaCluster implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             brokers.add(new Broker(i, ports[2 * i], ports[2 * i + 1], dir.toAbsolutePath().normalize().resolve("broker-" + i)));
         }
-        KafkaCluster cluster = new KafkaCluster(Uuid.randomUuid().toString(), brokers);
+        KafkaCluster cluster = new KafkaCluster(Uuid.randomUuid().toString(), brokers, Map.copyOf(settings));
         Runtime.getRuntime().addShutdownHook(cluster.killOnExit);
         try {
             for (Broker broker : brokers) {
@@ -135,6 +144,26 @@ public final class KafkaCluster implements AutoCloseable {
         LOG.info("Kafka cluster of {} brokers on {} started in {} ms (cluster id {}, data in {})", size,
                 cluster.bootstrapServers(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), cluster.clusterId, dir);
         return cluster;
+    }
+
+    /**
+     * {@code target/kafka-cluster/<name>}, emptied: a cluster's directory that outlives the test, so that the brokers'
+     * logs a failure names are still there to read.
+     */
+    public static Path directory(String name) {
+        Path dir = Path.of("target", "kafka-cluster", name).toAbsolutePath();
+        try {
+            if (Files.exists(dir)) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(file);
+                    }
+                }
+            }
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot empty " + dir, e);
+        }
     }
 
     /** Every broker's client address, running or not: {@code localhost:p0,localhost:p1,...}. */
@@ -286,6 +315,7 @@ public final class KafkaCluster implements AutoCloseable {
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
         // a broker that cannot catch up exits instead of waiting for ever
         p.put("server.max.startup.time.ms", String.valueOf(START_TIMEOUT.toMillis()));
+        p.putAll(overrides);
         return p;
     }
 

@@ -11,10 +11,8 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.orderevents.Poll;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class KafkaClusterIT {
 
-    @TempDir
-    Path dir;
-
     @Test
     void threeBrokersReplicateAndComeBackAfterAStopAndAKill() throws Exception {
         long started = System.nanoTime();
-        try (KafkaCluster cluster = KafkaCluster.start(3, dir)) {
+        try (KafkaCluster cluster = KafkaCluster.start(3, KafkaCluster.directory("KafkaClusterIT"))) {
             System.out.printf("KafkaClusterIT: a cluster of 3 brokers started in %d ms%n", millisSince(started));
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
                 assertThat(admin.describeCluster().nodes().get(10, TimeUnit.SECONDS)).extracting(Node::id)
