@@ -68,6 +68,8 @@ public class OrderEventsConfiguration implements CamelConfiguration {
     private int partitions;
     @PropertyInject(value = "topics.replication-factor", defaultValue = "1")
     private short replicationFactor;
+    @PropertyInject(value = "topics.ready-timeout-ms", defaultValue = "60000")
+    private long topicsReadyTimeoutMs;
     @PropertyInject("db.url")
     private String dbUrl;
     @PropertyInject(value = "db.user", defaultValue = "")
@@ -125,8 +127,8 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         // when the context starts, before the routes: the Kafka component's settings (security too) are applied by then
         context.addStartupListener((camel, alreadyStarted) -> {
             if (!alreadyStarted) {
-                TopicSetup.createMissing(KafkaClients.adminProperties(camel), partitions, replicationFactor);
-                TopicSetup.requireRetentionCovers(KafkaClients.adminProperties(camel), isoDuration("processed-events.retention", retention));
+                TopicSetup.createMissing(KafkaClients.adminProperties(camel), partitions, replicationFactor, Duration.ofMillis(topicsReadyTimeoutMs));
+                TopicSetup.requireRetentionCovers(KafkaClients.adminProperties(camel), isoDuration("processed-events.retention", retention), Duration.ofMillis(topicsReadyTimeoutMs));
             }
         });
 
