@@ -9,7 +9,6 @@ import org.orderevents.OrderRequest;
 import org.orderevents.Poll;
 import org.orderevents.Service;
 import org.orderevents.TestHttp;
-import org.orderevents.TestPostgres;
 import org.orderevents.db.Database;
 import org.orderevents.event.Json;
 
@@ -35,7 +34,6 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Five processes, one per service, started at the same moment on one empty PostgreSQL database: each comes up (the
@@ -44,13 +42,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ConcurrentStartTest extends FaultTestSupport {
 
-    private String database;
     private final List<AppProcess> processes = new ArrayList<>();
 
     @BeforeEach
     void emptyDatabase() {
-        assumeTrue(TestPostgres.reachable(), TestPostgres.UNREACHABLE);
-        database = TestPostgres.createDatabase();
+        usePostgres();
     }
 
     @AfterEach
@@ -58,19 +54,7 @@ class ConcurrentStartTest extends FaultTestSupport {
         for (AppProcess process : processes) {
             process.close();
         }
-        if (database != null) {
-            TestPostgres.dropDatabase(database);
-        }
-    }
-
-    @Override
-    String dbUrl() {
-        return TestPostgres.urlOf(database);
-    }
-
-    @Override
-    String dbUser() {
-        return TestPostgres.USER;
+        dropPostgres();
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.io.TempDir;
 import org.orderevents.Poll;
 import org.orderevents.TestBroker;
+import org.orderevents.TestPostgres;
 import org.orderevents.db.Database;
 import org.orderevents.event.Json;
 
@@ -43,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Base of the tests that kill or cut the real thing: the application runs in its own JVM ({@link AppProcess}) on the
@@ -66,12 +68,28 @@ abstract class FaultTestSupport {
         return TestBroker.bootstrapServers();
     }
 
+    /** A PostgreSQL database of the test's own ({@link #usePostgres}), which the application then uses instead of H2. */
+    String postgresDatabase;
+
     String dbUrl() {
-        return "jdbc:h2:file:" + dataDir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE";
+        return postgresDatabase != null ? TestPostgres.urlOf(postgresDatabase)
+                : "jdbc:h2:file:" + dataDir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE";
     }
 
     String dbUser() {
-        return "sa";
+        return postgresDatabase != null ? TestPostgres.USER : "sa";
+    }
+
+    /** An empty PostgreSQL database for the test, dropped by {@link #dropPostgres}; skips the test without PostgreSQL. */
+    void usePostgres() {
+        assumeTrue(TestPostgres.reachable(), TestPostgres.UNREACHABLE);
+        postgresDatabase = TestPostgres.createDatabase();
+    }
+
+    void dropPostgres() {
+        if (postgresDatabase != null) {
+            TestPostgres.dropDatabase(postgresDatabase);
+        }
     }
 
     Map<String, String> appProperties() throws IOException {

@@ -6,7 +6,6 @@ import org.orderevents.TestPostgres;
 
 import java.time.Duration;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link ScaleOutTest} in the production shape: the two instances share a PostgreSQL database of the test's own, which
@@ -14,42 +13,32 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PostgresScaleOutTest extends ScaleOutTest {
 
-    private String name;
-
     @BeforeEach
     @Override
     void startDatabase() {
-        assumeTrue(TestPostgres.reachable(), TestPostgres.UNREACHABLE);
-        name = TestPostgres.createDatabase();
+        usePostgres();
     }
 
     @AfterEach
     @Override
     void stopDatabase() {
-        if (name != null) {
-            TestPostgres.dropDatabase(name);
-        }
+        dropPostgres();
     }
 
     @Override
     void cutDatabase(Duration length, DuringCut during) throws Exception {
-        TestPostgres.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+        TestPostgres.execute("ALTER DATABASE " + postgresDatabase + " ALLOW_CONNECTIONS false");
         try {
-            TestPostgres.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+            TestPostgres.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + postgresDatabase + "'");
             awaitCut(length, during);
         } finally {
-            TestPostgres.execute("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+            TestPostgres.execute("ALTER DATABASE " + postgresDatabase + " ALLOW_CONNECTIONS true");
         }
     }
 
     @Override
     String dbUrl() {
-        return TestPostgres.urlOf(name);
-    }
-
-    @Override
-    String dbUser() {
-        return TestPostgres.USER;
+        return TestPostgres.urlOf(postgresDatabase);
     }
 
     @Override

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.orderevents.OrderRequest;
 import org.orderevents.Poll;
 import org.orderevents.TestHttp;
-import org.orderevents.TestPostgres;
 import org.orderevents.cluster.KafkaCluster;
 import org.orderevents.event.Json;
 
@@ -32,7 +31,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The production shape: three brokers (replication factor 3, min.insync.replicas 2), PostgreSQL, and the packaged jar
@@ -48,16 +46,14 @@ class ProductionShapeIT extends FaultTestSupport {
     private static final Duration PACE = Duration.ofMillis(60);
 
     private KafkaCluster cluster;
-    private String database;
     private final Map<String, AppProcess> processes = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> settings = new HashMap<>();
 
     @BeforeEach
     void clusterAndDatabase() throws Exception {
-        assumeTrue(TestPostgres.reachable(), TestPostgres.UNREACHABLE);
+        usePostgres();
         cluster = KafkaCluster.start(3, Files.createDirectories(dataDir.resolve("cluster")));
-        database = TestPostgres.createDatabase();
     }
 
     @AfterEach
@@ -68,24 +64,12 @@ class ProductionShapeIT extends FaultTestSupport {
         if (cluster != null) {
             cluster.close();
         }
-        if (database != null) {
-            TestPostgres.dropDatabase(database);
-        }
+        dropPostgres();
     }
 
     @Override
     String brokers() {
         return cluster.bootstrapServers();
-    }
-
-    @Override
-    String dbUrl() {
-        return TestPostgres.urlOf(database);
-    }
-
-    @Override
-    String dbUser() {
-        return TestPostgres.USER;
     }
 
     @Test
