@@ -9,8 +9,6 @@ import org.orderevents.TestHttp;
 import org.orderevents.fault.AppProcess;
 import org.orderevents.kafka.TopicSetup;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
@@ -35,7 +33,7 @@ class FirstStartOnClusterIT {
         long started = System.nanoTime();
         try (KafkaCluster cluster = KafkaCluster.start(3, dir.resolve("kafka"))) {
             System.out.printf("FirstStartOnClusterIT: a cluster of 3 brokers started in %d ms%n", millisSince(started));
-            int port = freePort();
+            int port = KafkaCluster.freePorts(1)[0];
             Path log = dir.resolve("app.log");
             started = System.nanoTime();
             try (AppProcess app = AppProcess.start(Map.of("kafka.brokers", cluster.bootstrapServers(),
@@ -58,13 +56,6 @@ class FirstStartOnClusterIT {
                             || line.contains("Cannot read the consumer lag") || line.contains(" ERROR "))
                     .toList();
             assertThat(unknown).as("errors and unknown topics in " + log).isEmpty();
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("localhost", 0));
-            return socket.getLocalPort();
         }
     }
 

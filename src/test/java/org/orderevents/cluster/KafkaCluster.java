@@ -451,7 +451,7 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     /** Distinct free ports, all held open until every one is found. */
-    private static int[] freePorts(int count) {
+    static int[] freePorts(int count) {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {

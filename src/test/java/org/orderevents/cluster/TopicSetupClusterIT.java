@@ -10,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.orderevents.kafka.TestTopicSetup;
 import org.orderevents.kafka.TopicSetup;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,7 +121,7 @@ class TopicSetupClusterIT {
     @Test
     void brokersThatDoNotAnswerFailInTimeNamingTheTopicsAndTheBrokers() throws Exception {
         // a stopped cluster: nothing listens where the settings point
-        String nobody = "localhost:" + freePort();
+        String nobody = "localhost:" + KafkaCluster.freePorts(1)[0];
         Map<String, Object> stopped = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, nobody);
         long started = System.nanoTime();
         assertThatThrownBy(() -> TestTopicSetup.requireRetentionCovers(stopped, List.of("orders", "inventory"), RETENTION,
@@ -138,13 +136,6 @@ class TopicSetupClusterIT {
 
     private static List<String> named(String prefix, List<String> topics) {
         return topics.stream().map(topic -> prefix + topic).toList();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("localhost", 0));
-            return socket.getLocalPort();
-        }
     }
 
     private static long millisSince(long nanos) {
