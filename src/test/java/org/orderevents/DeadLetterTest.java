@@ -9,11 +9,9 @@ import org.orderevents.batch.EventBatch;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.Json;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,63 +64,6 @@ class DeadLetterTest extends OrderEventsTestSupport {
                 .isEqualTo("invalid event: event_id: is required");
         assertThat(header(deadLetterOf("inventory-service", orderId + "-q"), "dlq.exception.message"))
                 .isEqualTo("invalid event: data.items[0].quantity: must be > 0");
-    }
-
-    /**
-     * What a careless producer writes: a NUL or a lone surrogate in a text field, a key twice, bytes that are not UTF-8.
-     * Every group dead-letters each at once with the reason naming the field, its bytes unchanged; the next order flows on.
-     */
-    @Test
-    void aRecordWithANulALoneSurrogateADuplicateKeyOrBytesNotUtf8IsDeadLetteredNamingTheField() throws Exception {
-        String user = "careless-" + UUID.randomUUID();
-        long mugs = available("mug");
-        Map<String, String> reasons = new LinkedHashMap<>();
-        Map<String, byte[]> values = new LinkedHashMap<>();
-        String nul = UUID.randomUUID().toString();
-        values.put(nul, bytes(order(nul, user).replace("\"user_id\":\"" + user + "\"", "\"user_id\":\"" + user + "\\u0000\"")));
-        reasons.put(nul, "invalid event: data.user_id: must not contain a control character (U+0000 at position " + user.length() + ")");
-        String surrogate = UUID.randomUUID().toString();
-        values.put(surrogate, bytes(order(surrogate, user).replace("\"name\":\"mug\"", "\"name\":\"mug\\ud800\"")));
-        reasons.put(surrogate, "invalid event: data.items[0].name: must not contain a lone surrogate (U+D800 at position 3), which is no Unicode character");
-        String duplicate = UUID.randomUUID().toString();
-        values.put(duplicate, bytes(order(duplicate, user).replace("\"order_id\":\"" + duplicate + "\"",
-                "\"order_id\":\"" + duplicate + "\",\"order_id\":\"" + duplicate + "-2\"")));
-        reasons.put(duplicate, "invalid event: data.order_id: appears twice in one object (a duplicate key)");
-        String notUtf8 = UUID.randomUUID().toString();
-        String text = order(notUtf8, user).replace("\"user_id\":\"" + user + "\"", "\"user_id\":\"" + user + "\u00e9\"");
-        byte[] value = bytes(text);
-        int at = text.indexOf("\u00e9");
-        // the two bytes of é become a byte that starts no UTF-8 sequence and a continuation byte
-        value[at] = (byte) 0xff;
-        value[at + 1] = (byte) 0xa9;
-        values.put(notUtf8, value);
-        reasons.put(notUtf8, "invalid event: data.user_id: is not valid UTF-8 (byte 0xFF at offset " + at + ")");
-        values.forEach((orderId, bytes) -> send("orders", user, bytes, Map.of("event_type", "order.created")));
-        String good = UUID.randomUUID().toString();
-        sendEvent("orders", "order.created", user, orderCreated(good, user, "mug", 1, "9"));
-
-        for (String group : List.of("email-service", "inventory-service", "analytics-service", "order-service")) {
-            for (Map.Entry<String, String> reason : reasons.entrySet()) {
-                ConsumerRecord<byte[], byte[]> letter = deadLetter("orders", reason.getKey(), group);
-                assertThat(header(letter, "dlq.exception.message")).as(group).isEqualTo(reason.getValue());
-                assertThat(header(letter, "dlq.exception.class")).isEqualTo("org.orderevents.event.InvalidEventException");
-                assertThat(header(letter, "dlq.attempts")).isEqualTo("1");
-                assertThat(letter.value()).as("the original bytes").isEqualTo(values.get(reason.getKey()));
-            }
-        }
-        awaitRounds("order-service-inventory", "SELECT COUNT(*) FROM orders WHERE order_id = '" + good + "' AND status = 'confirmed'",
-                confirmed -> confirmed == 1);
-        assertThat(available("mug")).isEqualTo(mugs - 1);
-        assertThat(queryLong("SELECT COUNT(*) FROM orders WHERE user_id LIKE '" + user + "%'")).isEqualTo(1);
-    }
-
-    /** An order.created of one mug, in the envelope, as JSON text. */
-    private static String order(String orderId, String user) {
-        return envelope(UUID.randomUUID().toString(), "order.created", orderCreated(orderId, user, "mug", 1, "9"));
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
