@@ -152,6 +152,13 @@ class EventCodecTest {
         assertThat(noisyPrice.items().get(0).price()).isEqualByComparingTo("0.30");
         // what the application writes of it is the cent amount
         assertThat(new String(EventCodec.write(EventCodec.parse(bytes(created))), StandardCharsets.UTF_8)).contains("\"total\":3.30");
+        // the items of an inventory result carry their prices too
+        String reserved = "{\"event_id\": \"e-r\", \"event_type\": \"inventory.reserved\", \"timestamp\": \"2026-12-01T10:00:01\", "
+                + "\"data\": {\"order_id\": \"o-py\", \"user_id\": \"u-py\", \"items\": [{\"product_id\": \"mug\", \"name\": \"m\", "
+                + "\"quantity\": 1, \"price\": 2.0999999999999996}]}}";
+        assertThat(((InventoryReserved) EventCodec.parse(bytes(reserved)).data()).items().get(0).price()).isEqualByComparingTo("2.10");
+        assertThatThrownBy(() -> EventCodec.parse(bytes(reserved.replace("2.0999999999999996", "2.105"))))
+                .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("invalid event: data.items[0].price: must be a cent amount");
     }
 
     @Test
