@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -420,6 +421,9 @@ public final class KafkaCluster implements AutoCloseable {
                         state = "describeCluster lists brokers " + listed + ", waiting for " + ids;
                     } else if (quorum.leaderId() < 0) {
                         state = "the metadata quorum has no leader";
+                    } else if (!caughtUp(admin, quorum.highWatermark(), timeoutMs)) {
+                        // a broker answers describeCluster from its own copy of the metadata log: wait for every copy
+                        state = "a broker's metadata log is behind the quorum's high watermark " + quorum.highWatermark();
                     } else {
                         admin.describeLogDirs(ids, new DescribeLogDirsOptions().timeoutMs(timeoutMs)).allDescriptions()
                                 .get(timeoutMs + 1000L, TimeUnit.MILLISECONDS);
@@ -437,6 +441,24 @@ public final class KafkaCluster implements AutoCloseable {
         throw new IllegalStateException(what + " did not complete within " + START_TIMEOUT.toSeconds() + " s: " + state
                 + "; see " + which.stream().map(b -> b.log().toString()).collect(Collectors.joining(", "))
                 + which.stream().map(KafkaCluster::tail).collect(Collectors.joining()));
+    }
+
+    /**
+     * Whether the metadata log of every running broker has reached {@code highWatermark}, read from the quorum again, so
+     * that each broker's view includes what the one that answered describeCluster had seen.
+     */
+    private boolean caughtUp(Admin admin, long highWatermark, int timeoutMs) throws Exception {
+        QuorumInfo quorum = admin.describeMetadataQuorum(new DescribeMetadataQuorumOptions().timeoutMs(timeoutMs))
+                .quorumInfo().get(timeoutMs + 1000L, TimeUnit.MILLISECONDS);
+        Map<Integer, Long> logEnd = new HashMap<>();
+        for (QuorumInfo.ReplicaState replica : quorum.voters()) {
+            logEnd.put(replica.replicaId(), replica.logEndOffset());
+        }
+        for (QuorumInfo.ReplicaState replica : quorum.observers()) {
+            logEnd.put(replica.replicaId(), replica.logEndOffset());
+        }
+        return quorum.highWatermark() >= highWatermark
+                && brokers.stream().filter(Broker::running).allMatch(b -> logEnd.getOrDefault(b.id, -1L) >= highWatermark);
     }
 
     /** The last lines of the broker's log, for a failure's message. */
