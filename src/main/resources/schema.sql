@@ -49,6 +49,10 @@ INSERT INTO stock (product_id, name, available) VALUES ('mug', 'Camel mug', 100)
 INSERT INTO stock (product_id, name, available) VALUES ('sticker', 'Camel sticker', 1000) ON CONFLICT DO NOTHING;
 INSERT INTO stock (product_id, name, available) VALUES ('hoodie', 'Kafka hoodie', 0) ON CONFLICT DO NOTHING;
 INSERT INTO stock (product_id, name, available) VALUES ('poster', 'Event-driven poster', 0) ON CONFLICT DO NOTHING;
+-- the seed system's sample products, with the stock its inventory service has, so that its example orders decide as there
+INSERT INTO stock (product_id, name, available) VALUES ('prod_1', 'Product 1', 100) ON CONFLICT DO NOTHING;
+INSERT INTO stock (product_id, name, available) VALUES ('prod_2', 'Product 2', 50) ON CONFLICT DO NOTHING;
+INSERT INTO stock (product_id, name, available) VALUES ('prod_3', 'Product 3', 0) ON CONFLICT DO NOTHING;
 
 -- analytics-service
 CREATE TABLE IF NOT EXISTS analytics_totals (

@@ -115,7 +115,7 @@ class PostgresProfileTest extends OrderEventsTestSupport {
                 try (Connection connection = database.getConnection(); var statement = connection.createStatement();
                      var rows = statement.executeQuery("SELECT (SELECT COUNT(*) FROM stock), (SELECT COUNT(*) FROM analytics_totals)")) {
                     rows.next();
-                    assertThat(rows.getLong(1)).as("sample stock, once").isEqualTo(6);
+                    assertThat(rows.getLong(1)).as("sample stock, once").isEqualTo(9);
                     assertThat(rows.getLong(2)).isEqualTo(1);
                 }
             } finally {

@@ -16,7 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Turns the failure of an HTTP request into an RFC 9457 problem report: 400 naming the field, 401, 404, 409, 422, 503, 500. */
+/**
+ * Turns the failure of an HTTP request into an RFC 9457 problem report: 400 naming the field, 401, 404, 409, 415 naming
+ * the Content-Type, 422, 503, 500.
+ */
 public class HttpProblems {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpProblems.class);
@@ -37,7 +40,12 @@ public class HttpProblems {
         Map<String, Object> problem = new LinkedHashMap<>();
         Kind kind = KINDS.stream().filter(k -> k.type().isInstance(failure)).findFirst().orElse(null);
         int status;
-        if (failure instanceof InvalidFieldException invalid) {
+        if (failure instanceof UnsupportedMediaTypeException unsupported) {
+            status = 415;
+            problem.put("title", "Unsupported media type");
+            problem.put("detail", unsupported.getMessage());
+            problem.put("field", unsupported.field());
+        } else if (failure instanceof InvalidFieldException invalid) {
             status = 400;
             problem.put("title", "Invalid request");
             problem.put("detail", invalid.getMessage());

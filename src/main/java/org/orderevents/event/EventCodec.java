@@ -17,9 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static org.orderevents.event.Fields.amount;
 import static org.orderevents.event.Fields.instant;
 import static org.orderevents.event.Fields.items;
-import static org.orderevents.event.Fields.nonNegativeNumber;
 import static org.orderevents.event.Fields.object;
 import static org.orderevents.event.Fields.optionalText;
 import static org.orderevents.event.Fields.text;
@@ -60,7 +60,9 @@ public class EventCodec {
         }
         JsonNode root;
         try {
-            root = Json.MAPPER.readTree(value);
+            root = Json.read(Json.utf8(value, "record value"));
+        } catch (InvalidFieldException e) {
+            throw new InvalidEventException("invalid event: " + e.getMessage(), e);
         } catch (JsonProcessingException e) {
             throw new InvalidEventException("record value is not JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -88,7 +90,7 @@ public class EventCodec {
                     throw new InvalidFieldException("data.status", "must be \"pending\" in order.created");
                 }
                 yield new OrderCreated(text(data, "order_id", "data.order_id"), text(data, "user_id", "data.user_id"),
-                        items(data, "items", "data.items"), nonNegativeNumber(data, "total", "data.total"), status,
+                        items(data, "items", "data.items"), amount(data, "total", "data.total"), status,
                         instant(data, "created_at", "data.created_at"));
             }
             // other producers may leave user_id out (the seed system's Python order service): the order names its user

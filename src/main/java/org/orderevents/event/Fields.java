@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.Month;
 import java.time.Year;
@@ -24,7 +25,7 @@ public final class Fields {
         }
         JsonNode body;
         try {
-            body = Json.MAPPER.readTree(text);
+            body = Json.read(text);
         } catch (IOException e) {
             throw new InvalidFieldException("body", "is not valid JSON");
         }
@@ -58,7 +59,7 @@ public final class Fields {
         if (node.asText().length() > 200) {
             throw new InvalidFieldException(path, "must be at most 200 characters");
         }
-        return node.asText();
+        return characters(node.asText(), path);
     }
 
     public static String optionalText(JsonNode parent, String name, String path) {
@@ -69,7 +70,32 @@ public final class Fields {
         if (!node.isTextual()) {
             throw new InvalidFieldException(path, "must be a string");
         }
-        return node.asText();
+        return characters(node.asText(), path);
+    }
+
+    /**
+     * Text that every database and mail header takes as it is: no control character (U+0000 to U+001F, U+007F to
+     * U+009F; PostgreSQL refuses NUL) and no lone surrogate ({@code "\ud800"} in JSON), which is no Unicode character
+     * and would be saved as {@code ?}.
+     */
+    static String characters(String value, String path) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                throw new InvalidFieldException(path, "must not contain a control character (" + codePoint(c) + " at position " + i + ")");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidFieldException(path, "must not contain a lone surrogate (" + codePoint(c) + " at position " + i
+                        + "), which is no Unicode character");
+            }
+        }
+        return value;
+    }
+
+    private static String codePoint(char c) {
+        return String.format("U+%04X", (int) c);
     }
 
     /**
@@ -154,7 +180,19 @@ public final class Fields {
         return node.intValue();
     }
 
-    public static BigDecimal nonNegativeNumber(JsonNode parent, String name, String path) {
+    /** The largest amount is below this: the orders table holds 12 digits before the point. */
+    private static final BigDecimal AMOUNT_LIMIT = BigDecimal.valueOf(1_000_000_000L);
+
+    /**
+     * How far from a cent amount a number may lie and still be it, relative to the amount: binary floating-point noise.
+     * A double holds about 16 significant digits, and a float sum of 100 lines, each price times its quantity, strays
+     * by less than 1e-13 of its value; a number a person or a program writes finer than a cent ({@code 12.345},
+     * {@code 1234567.891}) lies much farther.
+     */
+    static final BigDecimal FLOAT_NOISE = new BigDecimal("1e-12");
+
+    /** An amount ({@code price}, {@code total}): a cent amount >= 0 and below 1000000000, as {@link #cents} reads it. */
+    public static BigDecimal amount(JsonNode parent, String name, String path) {
         JsonNode node = required(parent, name, path);
         if (!node.isNumber()) {
             throw new InvalidFieldException(path, "must be a number");
@@ -163,10 +201,27 @@ public final class Fields {
         if (value.signum() < 0) {
             throw new InvalidFieldException(path, "must be >= 0");
         }
-        if (value.scale() > 2 || value.compareTo(BigDecimal.valueOf(1_000_000_000L)) >= 0) {
-            throw new InvalidFieldException(path, "must have at most 2 decimals and be below 1000000000");
+        if (value.compareTo(AMOUNT_LIMIT) >= 0) {
+            throw new InvalidFieldException(path, "must be below 1000000000");
         }
-        return value;
+        return cents(value, path);
+    }
+
+    /**
+     * A number as a cent amount: itself when it has at most 2 decimals; the nearest cent amount when it lies within
+     * floating-point noise of one, as Python's {@code sum(price * quantity)} writes {@code 3.3000000000000003} for 3.30;
+     * else, finer than a cent ({@code 12.345}, {@code 12.3449}), refused naming the field.
+     */
+    public static BigDecimal cents(BigDecimal value, String path) {
+        if (value.scale() <= 2) {
+            return value;
+        }
+        BigDecimal cents = value.setScale(2, RoundingMode.HALF_EVEN);
+        if (value.subtract(cents).abs().compareTo(cents.abs().multiply(FLOAT_NOISE)) > 0) {
+            throw new InvalidFieldException(path, "must be a cent amount: " + value.toPlainString()
+                    + " has more than 2 decimals, beyond floating-point noise");
+        }
+        return cents;
     }
 
     /** The order lines of an order or of a request: at least one, each with product_id, name, quantity > 0, price >= 0. */
@@ -186,7 +241,7 @@ public final class Fields {
                 throw new InvalidFieldException(at, "must be an object");
             }
             items.add(new OrderItem(text(item, "product_id", at + ".product_id"), text(item, "name", at + ".name"),
-                    positiveInt(item, "quantity", at + ".quantity"), nonNegativeNumber(item, "price", at + ".price")));
+                    positiveInt(item, "quantity", at + ".quantity"), amount(item, "price", at + ".price")));
         }
         return items;
     }

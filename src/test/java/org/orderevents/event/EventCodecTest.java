@@ -138,6 +138,53 @@ class EventCodecTest {
                 "invalid event: data.updated_at: must be an ISO-8601 date-time such as 2026-11-22T10:00:00Z (UTC when it has no offset)");
     }
 
+    @Test
+    void readsAPythonFloatTotalAndPriceAsTheirCentAmounts() {
+        String created = PYTHON_CREATED.replace("\"quantity\": 2, \"price\": 45.5", "\"quantity\": 3, \"price\": 1.1")
+                .replace("\"total\": 91.0", "\"total\": 3.3000000000000003");
+
+        OrderCreated order = (OrderCreated) EventCodec.parse(bytes(created)).data();
+
+        assertThat(order.total()).isEqualByComparingTo("3.30");
+        assertThat(order.items().get(0).price()).isEqualByComparingTo("1.1");
+        OrderCreated noisyPrice = (OrderCreated) EventCodec.parse(bytes(PYTHON_CREATED.replace("\"price\": 45.5", "\"price\": 0.30000000000000004")))
+                .data();
+        assertThat(noisyPrice.items().get(0).price()).isEqualByComparingTo("0.30");
+        // what the application writes of it is the cent amount
+        assertThat(new String(EventCodec.write(EventCodec.parse(bytes(created))), StandardCharsets.UTF_8)).contains("\"total\":3.30");
+        // the items of an inventory result carry their prices too
+        String reserved = "{\"event_id\": \"e-r\", \"event_type\": \"inventory.reserved\", \"timestamp\": \"2026-12-01T10:00:01\", "
+                + "\"data\": {\"order_id\": \"o-py\", \"user_id\": \"u-py\", \"items\": [{\"product_id\": \"mug\", \"name\": \"m\", "
+                + "\"quantity\": 1, \"price\": 2.0999999999999996}]}}";
+        assertThat(((InventoryReserved) EventCodec.parse(bytes(reserved)).data()).items().get(0).price()).isEqualByComparingTo("2.10");
+        assertThatThrownBy(() -> EventCodec.parse(bytes(reserved.replace("2.0999999999999996", "2.105"))))
+                .isInstanceOf(InvalidEventException.class).hasMessageStartingWith("invalid event: data.items[0].price: must be a cent amount");
+    }
+
+    @Test
+    void refusesWhatACarelessProducerWritesNamingTheField() {
+        List<List<String>> cases = List.of(
+                List.of("\"total\": 91.0", "\"total\": 12.345", "invalid event: data.total: must be a cent amount: 12.345 has more than 2 decimals"),
+                List.of("\"price\": 45.5", "\"price\": 12.3449", "invalid event: data.items[0].price: must be a cent amount: 12.3449 has"),
+                List.of("\"user_id\": \"u-py\"", "\"user_id\": \"u\\u0000x\"", "invalid event: data.user_id: must not contain a control character (U+0000"),
+                List.of("\"name\": \"Caf", "\"name\": \"\\ud800Caf", "invalid event: data.items[0].name: must not contain a lone surrogate (U+D800"),
+                List.of("\"user_id\": \"u-py\"", "\"user_id\": \"a\", \"user_id\": \"b\"", "invalid event: data.user_id: appears twice in one object"),
+                List.of("\"event_id\": \"e-py\"", "\"event_id\": \"e-py\", \"event_id\": \"e-2\"", "invalid event: event_id: appears twice in one object"));
+        for (List<String> c : cases) {
+            String bad = PYTHON_CREATED.replace(c.get(0), c.get(1));
+            assertThat(bad).isNotEqualTo(PYTHON_CREATED);
+            assertThatThrownBy(() -> EventCodec.parse(bytes(bad))).as(c.get(1)).isInstanceOf(InvalidEventException.class)
+                    .hasMessageStartingWith(c.get(2));
+        }
+        // invalid UTF-8 in a value: named, where a lenient decoder would have made it U+FFFD
+        byte[] value = bytes(PYTHON_CREATED.replace("\"user_id\": \"u-py\"", "\"user_id\": \"u-\u00ff\""));
+        int at = PYTHON_CREATED.indexOf("\"u-py\"") + 3;
+        value[at] = (byte) 0xff;
+        value[at + 1] = (byte) 0xfe;
+        assertThatThrownBy(() -> EventCodec.parse(value)).isInstanceOf(InvalidEventException.class)
+                .hasMessage("invalid event: data.user_id: is not valid UTF-8 (byte 0xFF at offset " + at + ")");
+    }
+
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }

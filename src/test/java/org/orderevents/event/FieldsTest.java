@@ -3,6 +3,7 @@ package org.orderevents.event;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -95,6 +96,84 @@ class FieldsTest {
                 assertThat(LocalDateTime.parse(value)).as(value).isNotNull();
             }
         }
+    }
+
+    @Test
+    void aNumberWithinFloatingPointNoiseOfACentAmountIsThatAmount() throws Exception {
+        // as Python's json.dumps writes float sums and products; the text, read as a decimal, is what the field holds
+        List<List<String>> cases = List.of(
+                List.of("3.3000000000000003", "3.30"), List.of("2.0999999999999996", "2.10"),
+                List.of("0.30000000000000004", "0.30"), List.of("59.970000000000006", "59.97"),
+                List.of("999999999.9899999", "999999999.99"), List.of("0.009999999999999998", "0.01"),
+                List.of("12.340", "12.34"), List.of("91.0", "91"), List.of("12", "12"), List.of("0.0", "0"), List.of("45.50", "45.5"));
+        for (List<String> c : cases) {
+            assertThat(Fields.amount(Json.read("{\"total\": " + c.get(0) + "}"), "total", "data.total")).as(c.get(0))
+                    .isEqualByComparingTo(c.get(1));
+        }
+        // a double, not a decimal: the same
+        assertThat(Fields.amount(Json.MAPPER.createObjectNode().put("price", 0.1 + 0.2), "price", "items[0].price")).isEqualByComparingTo("0.30");
+        assertThat(Fields.amount(Json.MAPPER.createObjectNode().put("price", 1.1 * 3), "price", "items[0].price")).isEqualByComparingTo("3.30");
+    }
+
+    @Test
+    void everyFloatSumOfCentPricesIsReadAsItsExactCentAmount() {
+        // the sums a Python service makes: up to 100 lines of prices in cents times quantities, added left to right
+        Random random = new Random(3);
+        for (int order = 0; order < 20_000; order++) {
+            double total = 0;
+            long cents = 0;
+            int lines = 1 + random.nextInt(order % 10 == 0 ? 100 : 5);
+            for (int line = 0; line < lines; line++) {
+                long price = random.nextInt(order % 2 == 0 ? 1000 : 10_000_000);
+                int quantity = 1 + random.nextInt(order % 3 == 0 ? 1000 : 5);
+                total += (price / 100.0) * quantity;
+                cents += price * quantity;
+            }
+            BigDecimal read = Fields.cents(BigDecimal.valueOf(total), "data.total");
+
+            assertThat(read).as("%s lines, %s", lines, total).isEqualByComparingTo(BigDecimal.valueOf(cents, 2));
+        }
+    }
+
+    @Test
+    void refusesAnAmountFinerThanACentNamingTheField() throws Exception {
+        for (String finer : List.of("12.345", "12.3449", "12.3451", "0.001", "0.005", "1234567.891", "999999999.994", "1E-20",
+                "3.30001", "3.3000000001")) {
+            assertThatThrownBy(() -> Fields.amount(Json.read("{\"total\": " + finer + "}"), "total", "data.total")).as(finer)
+                    .isInstanceOf(InvalidFieldException.class)
+                    .hasMessageStartingWith("data.total: must be a cent amount: ")
+                    .hasMessageContaining(new BigDecimal(finer).toPlainString());
+        }
+        assertThatThrownBy(() -> Fields.amount(Json.read("{\"total\": 1000000000}"), "total", "data.total"))
+                .isInstanceOf(InvalidFieldException.class).hasMessage("data.total: must be below 1000000000");
+        assertThatThrownBy(() -> Fields.amount(Json.read("{\"total\": -0.01}"), "total", "data.total"))
+                .isInstanceOf(InvalidFieldException.class).hasMessage("data.total: must be >= 0");
+        assertThatThrownBy(() -> Fields.amount(Json.read("{\"total\": \"3.30\"}"), "total", "data.total"))
+                .isInstanceOf(InvalidFieldException.class).hasMessage("data.total: must be a number");
+    }
+
+    @Test
+    void refusesControlCharactersAndLoneSurrogatesInTextNamingTheField() throws Exception {
+        List<List<String>> cases = List.of(
+                List.of("u\\u0000x", "must not contain a control character (U+0000 at position 1)"),
+                List.of("a\\nb", "must not contain a control character (U+000A at position 1)"),
+                List.of("\\u001fab", "must not contain a control character (U+001F at position 0)"),
+                List.of("ab\\u007f", "must not contain a control character (U+007F at position 2)"),
+                List.of("ab\\u0085", "must not contain a control character (U+0085 at position 2)"),
+                List.of("\\ud800", "must not contain a lone surrogate (U+D800 at position 0), which is no Unicode character"),
+                List.of("x\\udc2a", "must not contain a lone surrogate (U+DC2A at position 1), which is no Unicode character"),
+                List.of("\\ud83d\\ud83d\\udc2a", "must not contain a lone surrogate (U+D83D at position 0), which is no Unicode character"),
+                List.of("\\ud83d\\udc2a\\ud83d", "must not contain a lone surrogate (U+D83D at position 2), which is no Unicode character"));
+        for (List<String> c : cases) {
+            JsonNode body = Json.read("{\"user_id\": \"" + c.get(0) + "\", \"reason\": \"" + c.get(0) + "\"}");
+            assertThatThrownBy(() -> Fields.text(body, "user_id", "data.user_id")).as(c.get(0))
+                    .isInstanceOf(InvalidFieldException.class).hasMessage("data.user_id: " + c.get(1));
+            assertThatThrownBy(() -> Fields.optionalText(body, "reason", "reason")).as(c.get(0))
+                    .isInstanceOf(InvalidFieldException.class).hasMessage("reason: " + c.get(1));
+        }
+        // a surrogate pair is one character (an emoji), and other non-ASCII text is text
+        JsonNode fine = Json.read("{\"name\": \"Caf\\u00e9 \\ud83d\\udc2a \\u2014 \u00a0\u4e2d\"}");
+        assertThat(Fields.text(fine, "name", "items[0].name")).isEqualTo("Caf\u00e9 \uD83D\uDC2A \u2014 \u00a0\u4e2d");
     }
 
     private static JsonNode field(String value) {
