@@ -108,7 +108,10 @@ public final class Benchmark {
         System.out.printf("order-events benchmark: %,d order.created events (%.0f bytes on average), %d partitions keyed by "
                 + "user_id, %d run(s), median reported; application JVM -Xmx%s; logs in %s%n", events,
                 OrderEvents.averageBytes(preloaded), Cluster.PARTITIONS, runs, xmx, logs.toAbsolutePath());
-        StringBuilder result = new StringBuilder("RESULT events=" + events + " runs=" + runs);
+        ValidationCost.Cost validation = ValidationCost.measure(preloaded);
+        System.out.println(validation);
+        StringBuilder result = new StringBuilder("RESULT events=" + events + " runs=" + runs
+                + String.format(" parse_us=%.2f schema_us=%.2f", validation.parseMicros(), validation.schemaMicros()));
         List<String> tables = new ArrayList<>();
         for (String database : System.getProperty("bench.databases", "h2,postgresql").split(",")) {
             if (database.equals("postgresql") && !BenchDatabase.reachable(postgresUrl, postgresUser)) {

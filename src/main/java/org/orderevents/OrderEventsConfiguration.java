@@ -15,6 +15,7 @@ import org.orderevents.api.AdminToken;
 import org.orderevents.api.HttpProblems;
 import org.orderevents.api.IdempotencyKeys;
 import org.orderevents.api.JsonRequestBody;
+import org.orderevents.api.SchemaDocuments;
 import org.orderevents.batch.EventBatch;
 import org.orderevents.db.Database;
 import org.orderevents.db.DatabaseOutage;
@@ -183,6 +184,7 @@ public class OrderEventsConfiguration implements CamelConfiguration {
         if (services.runs(Service.ORDERS_API)) {
             registry.bind("orderIntake", new OrderIntake(registry.lookupByNameAndType("orderBook", OrderBook.class)));
             registry.bind("jsonRequestBody", new JsonRequestBody());
+            registry.bind("schemaDocuments", new SchemaDocuments());
             registry.bind("idempotencyKeys", new IdempotencyKeys());
             registry.bind("stockLevels", new StockLevels(dataSource));
             registry.bind("analyticsFigures", new AnalyticsFigures(dataSource));

@@ -31,6 +31,7 @@ public class HttpProblems {
     private static final List<Kind> KINDS = List.of(
             new Kind(UnauthorizedException.class, 401, "Unauthorized"),
             new Kind(OrderNotFoundException.class, 404, "Order not found"),
+            new Kind(SchemaNotFoundException.class, 404, "Schema not found"),
             new Kind(StatusConflictException.class, 409, "Status change not allowed"),
             new Kind(ReplayTooOldException.class, 409, "Dead letter too old to replay"),
             new Kind(IdempotencyKeyReusedException.class, 422, "Idempotency-Key reused"));

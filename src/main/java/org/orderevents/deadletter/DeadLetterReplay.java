@@ -20,6 +20,7 @@ import org.orderevents.event.EventCodec;
 import org.orderevents.event.Fields;
 import org.orderevents.event.InvalidFieldException;
 import org.orderevents.event.Json;
+import org.orderevents.event.Schemas;
 import org.orderevents.metrics.EventMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,6 +108,7 @@ public class DeadLetterReplay {
     public void replay(Exchange exchange) throws Exception {
         Message message = exchange.getMessage();
         JsonNode body = Fields.requestBody(message.getBody(String.class));
+        Schemas.validate(Schemas.DLQ_REPLAY, body);
         String topic = topic(Fields.optionalText(body, "topic", "topic"));
         String eventType = Fields.optionalText(body, "event_type", "event_type");
         Map<Integer, NavigableSet<Long>> offsets = offsets(body);
@@ -289,15 +291,12 @@ public class DeadLetterReplay {
         Map<Integer, NavigableSet<Long>> offsets = new HashMap<>();
         for (int i = 0; i < node.size(); i++) {
             String at = "offsets[" + i + "]";
-            JsonNode partition = node.get(i).get("partition");
-            JsonNode offset = node.get(i).get("offset");
-            if (partition == null || !partition.canConvertToInt() || !partition.isIntegralNumber() || partition.intValue() < 0) {
-                throw new InvalidFieldException(at + ".partition", "must be an integer >= 0");
+            long partition = Fields.whole(node.get(i).get("partition"), at + ".partition", Integer.MAX_VALUE);
+            long offset = Fields.whole(node.get(i).get("offset"), at + ".offset", Long.MAX_VALUE);
+            if (partition < 0 || offset < 0) {
+                throw new InvalidFieldException(at + (partition < 0 ? ".partition" : ".offset"), "must be >= 0");
             }
-            if (offset == null || !offset.canConvertToLong() || !offset.isIntegralNumber() || offset.longValue() < 0) {
-                throw new InvalidFieldException(at + ".offset", "must be an integer >= 0");
-            }
-            offsets.computeIfAbsent(partition.intValue(), p -> new TreeSet<>()).add(offset.longValue());
+            offsets.computeIfAbsent((int) partition, p -> new TreeSet<>()).add(offset);
         }
         return offsets;
     }

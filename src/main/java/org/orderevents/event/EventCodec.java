@@ -72,6 +72,8 @@ public class EventCodec {
             throw new InvalidEventException("record value is not a JSON object");
         }
         try {
+            JsonNode type = root.get(EVENT_TYPE);
+            Schemas.validate(Schemas.forEventType(type != null && type.isTextual() ? type.asText() : null), root);
             String eventId = text(root, "event_id", "event_id");
             String eventType = text(root, "event_type", "event_type");
             String timestamp = instant(root, "timestamp", "timestamp");
@@ -87,7 +89,7 @@ public class EventCodec {
             case OrderCreated.TYPE -> {
                 String status = text(data, "status", "data.status");
                 if (!"pending".equals(status)) {
-                    throw new InvalidFieldException("data.status", "must be \"pending\" in order.created");
+                    throw new InvalidFieldException("data.status", "must be \"pending\"");
                 }
                 yield new OrderCreated(text(data, "order_id", "data.order_id"), text(data, "user_id", "data.user_id"),
                         items(data, "items", "data.items"), amount(data, "total", "data.total"), status,
@@ -114,12 +116,12 @@ public class EventCodec {
         for (int i = 0; i < node.size(); i++) {
             String at = "data.missing[" + i + "]";
             JsonNode item = node.get(i);
-            JsonNode available = item.get("available");
-            if (available == null || !available.isIntegralNumber() || available.intValue() < 0) {
-                throw new InvalidFieldException(at + ".available", "must be an integer >= 0");
+            long available = Fields.whole(item.get("available"), at + ".available", Integer.MAX_VALUE);
+            if (available < 0) {
+                throw new InvalidFieldException(at + ".available", "must be >= 0");
             }
             missing.add(new InventoryFailed.MissingItem(text(item, "product_id", at + ".product_id"),
-                    Fields.positiveInt(item, "requested", at + ".requested"), available.intValue()));
+                    Fields.positiveInt(item, "requested", at + ".requested"), (int) available));
         }
         return missing;
     }

@@ -170,14 +170,30 @@ public final class Fields {
     }
 
     public static int positiveInt(JsonNode parent, String name, String path) {
-        JsonNode node = required(parent, name, path);
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw new InvalidFieldException(path, "must be an integer");
-        }
-        if (node.intValue() <= 0) {
+        long value = whole(required(parent, name, path), path, Integer.MAX_VALUE);
+        if (value <= 0) {
             throw new InvalidFieldException(path, "must be > 0");
         }
-        return node.intValue();
+        return (int) value;
+    }
+
+    /**
+     * An integer as JSON Schema has it (3, and also 3.0 or 3e0: a number without a fraction), at most {@code max};
+     * else refused naming the field.
+     */
+    public static long whole(JsonNode node, String path, long max) {
+        if (node == null || !node.isNumber()) {
+            throw new InvalidFieldException(path, "must be an integer");
+        }
+        if (node.canConvertToExactIntegral() && node.canConvertToLong()) {
+            long value = node.longValue();
+            if (value <= max) {
+                return value;
+            }
+        } else if (!node.isIntegralNumber() && node.decimalValue().stripTrailingZeros().scale() > 0) {
+            throw new InvalidFieldException(path, "must be an integer");
+        }
+        throw new InvalidFieldException(path, "must be at most " + max);
     }
 
     /** The largest amount is below this: the orders table holds 12 digits before the point. */

@@ -4,13 +4,20 @@ package org.orderevents.event;
 public class InvalidFieldException extends IllegalArgumentException {
 
     private final String field;
+    private final String reason;
 
     public InvalidFieldException(String field, String problem) {
         super(field + ": " + problem);
         this.field = field;
+        this.reason = problem;
     }
 
     public String field() {
         return field;
+    }
+
+    /** What the field must be, without its name. */
+    public String reason() {
+        return reason;
     }
 }

@@ -11,6 +11,7 @@ import org.orderevents.event.Json;
 import org.orderevents.event.OrderCreated;
 import org.orderevents.event.OrderItem;
 import org.orderevents.event.OrderStatusChanged;
+import org.orderevents.event.Schemas;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -36,7 +37,7 @@ public class OrderIntake {
      * which the route writes to the event outbox in the same transaction.
      */
     public Event<OrderCreated> create(Exchange exchange) throws SQLException {
-        JsonNode body = body(exchange);
+        JsonNode body = body(exchange, Schemas.CREATE_ORDER);
         String userId = Fields.text(body, "user_id", "user_id");
         List<OrderItem> items = Fields.items(body, "items", "items");
         BigDecimal total = items.stream().map(OrderItem::lineTotal).reduce(BigDecimal.ZERO, BigDecimal::add)
@@ -52,7 +53,7 @@ public class OrderIntake {
      */
     public Event<OrderStatusChanged> changeStatus(Exchange exchange) throws SQLException {
         String orderId = exchange.getMessage().getHeader("order_id", String.class);
-        JsonNode body = body(exchange);
+        JsonNode body = body(exchange, Schemas.STATUS_CHANGE);
         String status = OrderLifecycle.known(Fields.text(body, "status", "status"), "status");
         String reason = Fields.optionalText(body, "reason", "reason");
         String userId = OrderBook.requireChange(EventTransaction.required(exchange), orderId, status);
@@ -87,7 +88,9 @@ public class OrderIntake {
         exchange.setProperty(PUBLISHED, exchange.getMessage().getBody(Event.class));
     }
 
-    private static JsonNode body(Exchange exchange) {
-        return Fields.requestBody(exchange.getMessage().getBody(String.class));
+    private static JsonNode body(Exchange exchange, String schema) {
+        JsonNode body = Fields.requestBody(exchange.getMessage().getBody(String.class));
+        Schemas.validate(schema, body);
+        return body;
     }
 }

@@ -44,7 +44,7 @@ class EventCodecTest {
                 List.of(CREATED.replace("\"event_type\":\"order.created\",", ""), "invalid event: event_type: is required"),
                 List.of(CREATED.replace("\"quantity\":2", "\"quantity\":0"), "invalid event: data.items[0].quantity: must be > 0"),
                 List.of(CREATED.replace("\"price\":45.5", "\"price\":-1"), "invalid event: data.items[0].price: must be >= 0"),
-                List.of(CREATED.replace("\"status\":\"pending\"", "\"status\":\"paid\""), "invalid event: data.status: must be \"pending\" in order.created"),
+                List.of(CREATED.replace("\"status\":\"pending\"", "\"status\":\"paid\""), "invalid event: data.status: must be \"pending\""),
                 List.of(CREATED.replace("\"timestamp\":\"2026-11-22T10:00:00Z\"", "\"timestamp\":\"yesterday\""), "invalid event: timestamp: must be an ISO-8601"));
         for (List<String> bad : cases) {
             assertThatThrownBy(() -> EventCodec.parse(bytes(bad.get(0)))).as(bad.get(0))
