@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS email_outbox (
     attempts   INTEGER       NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS email_outbox_sent ON email_outbox (sent_at);
--- when an e-mail whose delivery failed is due again (back-off); added to outboxes made before it existed
+-- when an e-mail whose delivery failed is due again (back-off); a separate statement, so that an email_outbox table
+-- created without the column gets it
 ALTER TABLE email_outbox ADD COLUMN IF NOT EXISTS retry_at TIMESTAMP;
 
 -- order-service

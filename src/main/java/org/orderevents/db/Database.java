@@ -29,8 +29,8 @@ public final class Database {
     }
 
     /**
-     * A pooled data source. Pooling is not optional: without it H2 closes and reopens the file for every transaction
-     * and PostgreSQL opens a connection per transaction.
+     * A pooled data source, always: an unpooled H2 data source closes and reopens the file for every transaction, and
+     * an unpooled PostgreSQL one opens a connection per transaction.
      */
     public static HikariDataSource open(String url, String user, String password) {
         return open(url, user, password, 5_000);
@@ -71,10 +71,10 @@ public final class Database {
         if (!upper.contains(";WRITE_DELAY=")) {
             url += ";WRITE_DELAY=0";
         }
-        // H2 closes an embedded database from its own JVM shutdown hook, at the first instant of a SIGTERM, while Camel
-        // is still finishing the events in flight: their commits failed, and a record they had already published was
-        // published again after the restart (SIGTERM test). The pool closes the database instead, after the routes.
-        // (H2 refuses this with AUTO_SERVER=TRUE, where a clean stop can still publish a derived record twice)
+        // The pool closes the database, after the routes; H2's own JVM shutdown hook must not, since it runs at the
+        // first instant of a SIGTERM while Camel still finishes the events in flight: their commits would fail, and
+        // records they had published would be published again after the restart (CrashRecoveryTest's clean stop).
+        // H2 refuses the setting with AUTO_SERVER=TRUE, where a clean stop can publish a derived record twice.
         if (!upper.contains(";DB_CLOSE_ON_EXIT=") && !upper.contains(";AUTO_SERVER=TRUE")) {
             url += ";DB_CLOSE_ON_EXIT=FALSE";
         }
@@ -108,8 +108,9 @@ public final class Database {
 
     /**
      * True when every table the script creates and every column it adds exist, so that running it would change
-     * nothing. Checked first because its DDL locks tables: on H2, an instance that started while another one's
-     * services kept email_outbox busy in their batch transactions timed out on that lock (ScaleOutTest) and did not start.
+     * nothing. Checked first because the script's DDL locks tables: on H2 it waits for the lock on a table that running
+     * instances keep busy in their batch transactions (email_outbox), and an instance that joins them would time out
+     * and not start (ScaleOutTest starts a second instance beside a busy one).
      */
     private static boolean upToDate(DataSource dataSource, String script) {
         String statements = script.replaceAll("(?m)^--.*$", "");

@@ -81,7 +81,7 @@ class BrokerOutageTest extends FaultTestSupport {
             // the lag checks keep their last verdict: an outage is the broker check's to report, and must not fail liveness
             assertThat(duringOutage).doesNotContain("consumer-lag").doesNotContain("consumer-progress");
             assertThat(get(health + "/live").statusCode()).as("the process is alive: no restart wanted").isEqualTo(200);
-            // what an operator sees meanwhile (README, "Health" and "Metrics")
+            // what an operator sees meanwhile (docs/operations.md, "Health" and "Metrics")
             String observed = "GET /observe/health during the outage:\n" + duringOutage + "\n\nGET /observe/metrics (order_events_*):\n"
                     + String.join("\n", get(metrics).body().lines().filter(line -> line.startsWith("order_events_")).toList()) + "\n";
             Files.writeString(Path.of("target", "broker-outage-observed.txt"), observed);
