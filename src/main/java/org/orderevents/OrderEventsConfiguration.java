@@ -210,8 +210,8 @@ public class OrderEventsConfiguration implements CamelConfiguration {
             registry.bind("stockReservation", new StockReservation(dataSource));
         }
         if (services.runs(Service.ANALYTICS)) {
-            registry.bind("orderTotals", new OrderTotals(dataSource,
-                    new ProcessedEvents(dataSource, Service.ANALYTICS.id()), deadLetters, metrics, outage));
+            registry.bind("processedByAnalyticsService", new ProcessedEvents(dataSource, Service.ANALYTICS.id()));
+            registry.bind("orderTotals", new OrderTotals());
         }
         if (services.runs(Service.ORDER)) {
             registry.bind("processedByOrderService", new ProcessedEvents(dataSource, Service.ORDER.id()));

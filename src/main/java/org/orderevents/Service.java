@@ -41,7 +41,7 @@ public enum Service {
 
     /** Consumes through the batch templates of {@code event-batches.camel.yaml}. */
     public boolean consumesInBatches() {
-        return this == EMAIL || this == INVENTORY || this == ORDER;
+        return this != ORDERS_API;
     }
 
     /** Writes records into the event outbox, so its process runs the outbox's relay. */

@@ -41,7 +41,7 @@ class ServicesTest {
     @Test
     void aServiceAloneLeavesOutTheOtherServicesFilesAndTheSharedFilesItDoesNotNeed() {
         assertThat(Services.parse("analytics-service").excludedRouteFiles()).containsExactlyInAnyOrder("orders-api",
-                "dead-letters-api", "live-view", "email-service", "inventory-service", "order-service", "event-batches", "event-outbox");
+                "dead-letters-api", "live-view", "email-service", "inventory-service", "order-service", "event-outbox");
         // the API publishes through the outbox but consumes nothing
         assertThat(Services.parse("orders-api").excludedRouteFiles()).contains("event-batches").doesNotContain("event-outbox", "orders-api");
         // e-mails are not published through the event outbox
