@@ -1,21 +1,40 @@
 package org.orderevents;
 
+import org.orderevents.analytics.AnalyticsServiceBeans;
+import org.orderevents.api.OrdersApiBeans;
+import org.orderevents.email.EmailServiceBeans;
+import org.orderevents.inventory.InventoryServiceBeans;
+import org.orderevents.order.OrderServiceBeans;
+import org.orderevents.wiring.ServiceBeans;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The services a process can run (the setting {@code services}), each with the route files of its flow in
- * {@code routes/}. Route files that no service names (a user's new one) run in every process.
+ * The services a process can run (the setting {@code services}): each one registered here, once, by its name, with the
+ * route files of its flow in {@code routes/}, what it does with topics, and its beans. Route files that no service
+ * names (a user's new one) run in every process.
  */
 public enum Service {
 
     /** The HTTP API: orders in, the read endpoints, the dead letters API, the live view. */
-    ORDERS_API("orders-api", List.of("orders-api", "dead-letters-api", "live-view")),
-    EMAIL("email-service", List.of("email-service")),
-    INVENTORY("inventory-service", List.of("inventory-service")),
-    ANALYTICS("analytics-service", List.of("analytics-service")),
-    ORDER("order-service", List.of("order-service"));
+    ORDERS_API("orders-api", List.of("orders-api", "dead-letters-api", "live-view"), Role.PUBLISHES, OrdersApiBeans::bind),
+    EMAIL("email-service", List.of("email-service"), Role.CONSUMES, EmailServiceBeans::bind),
+    INVENTORY("inventory-service", List.of("inventory-service"), Role.CONSUMES_AND_PUBLISHES, InventoryServiceBeans::bind),
+    ANALYTICS("analytics-service", List.of("analytics-service"), Role.CONSUMES, AnalyticsServiceBeans::bind),
+    ORDER("order-service", List.of("order-service"), Role.CONSUMES_AND_PUBLISHES, OrderServiceBeans::bind),
+    // a new service goes above this line
+    ;
+
+    /** What a service does with topics, which decides the shared parts its process runs. */
+    public enum Role {
+        /** Writes records into the event outbox (its process runs the relay), consumes nothing. */
+        PUBLISHES,
+        /** Consumes through the batch templates of {@code event-batches.camel.yaml}, under its name as group. */
+        CONSUMES,
+        CONSUMES_AND_PUBLISHES
+    }
 
     /** Shared route files: the batch consumers' templates, and the relay of the event outbox. */
     static final String EVENT_BATCHES = "event-batches";
@@ -23,10 +42,14 @@ public enum Service {
 
     private final String id;
     private final List<String> routeFiles;
+    private final Role role;
+    private final ServiceBeans beans;
 
-    Service(String id, List<String> routeFiles) {
+    Service(String id, List<String> routeFiles, Role role, ServiceBeans beans) {
         this.id = id;
         this.routeFiles = routeFiles;
+        this.role = role;
+        this.beans = beans;
     }
 
     /** Its name in the setting {@code services}; for a consumer, also its group and its processor name. */
@@ -39,19 +62,28 @@ public enum Service {
         return routeFiles;
     }
 
-    /** Consumes through the batch templates of {@code event-batches.camel.yaml}. */
-    public boolean consumesInBatches() {
-        return this != ORDERS_API;
+    /** Binds the beans its route files call; a consumer's repository is bound before, as {@link #repositoryBean()}. */
+    public ServiceBeans beans() {
+        return beans;
+    }
+
+    /** Consumes a topic in batches, so it claims event ids in {@code processed_events} under its name. */
+    public boolean consumes() {
+        return role != Role.PUBLISHES;
     }
 
     /** Writes records into the event outbox, so its process runs the outbox's relay. */
     public boolean publishesThroughOutbox() {
-        return this == ORDERS_API || this == INVENTORY || this == ORDER;
+        return role != Role.CONSUMES;
     }
 
-    /** Consumes a topic, so it claims event ids in {@code processed_events} under its name. */
-    public boolean consumes() {
-        return this != ORDERS_API;
+    /** The name its event route's idempotent consumer gives its repository: {@code processedByEmailService}. */
+    public String repositoryBean() {
+        StringBuilder name = new StringBuilder("processedBy");
+        for (String part : id.split("-")) {
+            name.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return name.toString();
     }
 
     public static Optional<Service> byId(String id) {

@@ -45,7 +45,7 @@ public record Services(Set<Service> running) {
     }
 
     public boolean anyConsumesInBatches() {
-        return running.stream().anyMatch(Service::consumesInBatches);
+        return running.stream().anyMatch(Service::consumes);
     }
 
     public boolean anyPublishesThroughOutbox() {
