@@ -57,7 +57,7 @@ class AddRouteWalkthroughTest {
             steps.replaceAll(step -> step.path().equals(YAML_FLOW) ? java : step);
         }
 
-        for (String part : List.of("pom.xml", "application.properties", "routes", "src")) {
+        for (String part : List.of("pom.xml", "application.properties", "routes", "schemas", "src")) {
             copyTree(project.resolve(part), copy.resolve(part));
         }
         for (Step step : steps) {
