@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.orderevents.event.TestBytes.bytes;
 
 /**
  * What the edge refuses, at the API and on the topics: amounts finer than a cent (float noise around a cent amount is
@@ -176,18 +175,5 @@ class EdgeTest extends OrderEventsTestSupport {
             request.header("Content-Type", contentType);
         }
         return TestHttp.send(request.build());
-    }
-
-    /** The bytes of the text parts and the single bytes given as numbers, in order. */
-    private static byte[] bytes(Object... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (Object part : parts) {
-            if (part instanceof String text) {
-                out.writeBytes(text.getBytes(StandardCharsets.UTF_8));
-            } else {
-                out.write((Integer) part);
-            }
-        }
-        return out.toByteArray();
     }
 }

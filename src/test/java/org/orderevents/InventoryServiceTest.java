@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class InventoryServiceTest extends OrderEventsTestSupport {
 
-    /** The units of schema.sql's sample stock: 50 + 20 + 100 + 1000 + 0 + 0. */
-    private static final long SAMPLE_STOCK_UNITS = 1170;
+    /** The units of schema.sql's sample stock: 50 + 20 + 100 + 1000 + 0 + 0, and the seed's prod_1, prod_2, prod_3: 100 + 50 + 0. */
+    private static final long SAMPLE_STOCK_UNITS = 1320;
 
     @Test
     void reservesStockAndPublishesInventoryReserved() throws Exception {

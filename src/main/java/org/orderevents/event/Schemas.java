@@ -13,6 +13,7 @@ import com.networknt.schema.path.PathType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +74,8 @@ public final class Schemas {
         }
         List<Error> errors = schema.validate(json);
         if (!errors.isEmpty()) {
-            throw failure(errors.get(0));
+            // the failure nearest the root: an envelope's missing field before one of its data
+            throw failure(errors.stream().min(Comparator.comparingInt(e -> e.getInstanceLocation().getNameCount())).orElseThrow());
         }
     }
 

@@ -2,12 +2,12 @@ package org.orderevents.event;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.orderevents.event.TestBytes.bytes;
 
 class JsonTest {
 
@@ -52,18 +52,5 @@ class JsonTest {
 
         assertThat(Json.utf8(text.getBytes(StandardCharsets.UTF_8), "body")).isEqualTo(text);
         assertThat(Json.utf8(new byte[0], "body")).isEmpty();
-    }
-
-    /** The bytes of the text parts and the single bytes given as numbers, in order. */
-    private static byte[] bytes(Object... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (Object part : parts) {
-            if (part instanceof String text) {
-                out.writeBytes(text.getBytes(StandardCharsets.UTF_8));
-            } else {
-                out.write((Integer) part);
-            }
-        }
-        return out.toByteArray();
     }
 }
