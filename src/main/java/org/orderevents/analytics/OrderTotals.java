@@ -3,8 +3,8 @@ package org.orderevents.analytics;
 import org.apache.camel.Exchange;
 import org.orderevents.db.Database;
 import org.orderevents.db.DatabaseOutage;
-import org.orderevents.db.DatabaseUnavailable;
 import org.orderevents.db.MultiRowInsert;
+import org.orderevents.db.OutageClassifier;
 import org.orderevents.db.ProcessedEvents;
 import org.orderevents.deadletter.DeadLetters;
 import org.orderevents.kafka.BatchOffsets;
@@ -77,7 +77,7 @@ public class OrderTotals {
         try {
             duplicates = created.isEmpty() ? 0 : apply(created, ids);
         } catch (SQLException | RuntimeException e) {
-            if (!DatabaseUnavailable.causedBy(e)) {
+            if (!OutageClassifier.isOutage(e)) {
                 throw e;
             }
             outage.takeBack(service, records, e);

@@ -16,6 +16,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.orderevents.db.DatabaseOutage;
 import org.orderevents.db.DatabaseUnavailable;
 import org.orderevents.db.EventTransaction;
+import org.orderevents.db.OutageClassifier;
 import org.orderevents.db.ProcessedEvents;
 import org.orderevents.db.TransactionScope;
 import org.orderevents.deadletter.DeadLetters;
@@ -298,7 +299,7 @@ public class EventBatch extends ServiceSupport {
      */
     private long failedAgain(Exchange event, Parked row, Throwable failure, RetryPolicy policy, String service, String routeId)
             throws Exception {
-        if (DatabaseUnavailable.causedBy(failure)) {
+        if (OutageClassifier.isOutage(failure)) {
             throw new DatabaseUnavailable(failure);
         }
         int attempts = row.woken() ? row.attempts() : row.attempts() + 1;
@@ -345,7 +346,7 @@ public class EventBatch extends ServiceSupport {
             committed(List.of(record), eventRoute, null).forEach(event -> metrics.committed(service, event));
             return;
         } catch (EventFailed e) {
-            if (DatabaseUnavailable.causedBy(e.getCause())) {
+            if (OutageClassifier.isOutage(e.getCause())) {
                 throw new DatabaseUnavailable(e.getCause());
             }
             if (e.getCause() instanceof InvalidEventException || policy.retries() == 0) {
@@ -354,7 +355,7 @@ public class EventBatch extends ServiceSupport {
             }
             park(record, policy, e.getCause(), service);
         } catch (Exception e) {
-            if (DatabaseUnavailable.causedBy(e)) {
+            if (OutageClassifier.isOutage(e)) {
                 throw new DatabaseUnavailable(e);
             }
             park(record, policy, e, service);
@@ -442,15 +443,11 @@ public class EventBatch extends ServiceSupport {
 
     /** A pooled connection; none within the pool's timeout means the database is unreachable. */
     private Connection connection() {
-        try {
-            return dataSource.getConnection();
-        } catch (SQLException e) {
-            throw new DatabaseUnavailable(e);
-        }
+        return OutageClassifier.connection(dataSource);
     }
 
     private static Exception outageOr(Exception e) {
-        return DatabaseUnavailable.causedBy(e) && !(e instanceof DatabaseUnavailable) ? new DatabaseUnavailable(e) : e;
+        return OutageClassifier.asOutage(e);
     }
 
     /**
@@ -462,7 +459,7 @@ public class EventBatch extends ServiceSupport {
             committed(records, eventRoute, null).forEach(event -> metrics.committed(service, event));
             return COMMITTED;
         } catch (EventFailed e) {
-            if (DatabaseUnavailable.causedBy(e.getCause())) {
+            if (OutageClassifier.isOutage(e.getCause())) {
                 throw new DatabaseUnavailable(e.getCause());
             }
             if (records.size() > 1) {
@@ -473,7 +470,7 @@ public class EventBatch extends ServiceSupport {
         } catch (DatabaseUnavailable e) {
             throw e;
         } catch (Exception e) {
-            if (DatabaseUnavailable.causedBy(e)) {
+            if (OutageClassifier.isOutage(e)) {
                 throw new DatabaseUnavailable(e);
             }
             LOG.info("A batch of {} events failed ({}); its events are handled one at a time", records.size(), e.getMessage());
