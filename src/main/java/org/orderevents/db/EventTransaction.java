@@ -44,7 +44,7 @@ public class EventTransaction implements Policy {
         return scope == null ? null : scope.connection();
     }
 
-    /** Puts the exchange in the transaction (an {@link org.orderevents.batch.EventBatch}'s). */
+    /** Puts the exchange in the transaction (a {@link org.orderevents.batch.BatchTransaction}'s). */
     public static void bind(Exchange exchange, TransactionScope scope) {
         exchange.setProperty(SCOPE, scope);
     }
