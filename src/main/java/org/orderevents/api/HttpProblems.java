@@ -3,7 +3,7 @@ package org.orderevents.api;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.kafka.common.KafkaException;
-import org.orderevents.db.DatabaseUnavailable;
+import org.orderevents.db.OutageClassifier;
 import org.orderevents.deadletter.ReplayTooOldException;
 import org.orderevents.event.InvalidFieldException;
 import org.orderevents.event.Json;
@@ -55,7 +55,7 @@ public class HttpProblems {
             status = kind.status();
             problem.put("title", kind.title());
             problem.put("detail", failure.getMessage());
-        } else if (DatabaseUnavailable.causedBy(failure)) {
+        } else if (OutageClassifier.isOutage(failure)) {
             status = 503;
             problem.put("title", "Database unavailable");
             problem.put("detail", "the database did not answer in time; nothing was saved; try again later");

@@ -16,11 +16,6 @@ public class BrokenConnections implements SQLExceptionOverride {
 
     @java.lang.Override
     public Override adjudicate(SQLException e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLNonTransientConnectionException) {
-                return Override.MUST_EVICT;
-            }
-        }
-        return Override.CONTINUE_EVICT;
+        return OutageClassifier.isBrokenConnection(e) ? Override.MUST_EVICT : Override.CONTINUE_EVICT;
     }
 }

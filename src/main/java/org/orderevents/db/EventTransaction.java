@@ -19,7 +19,8 @@ import java.sql.SQLException;
  * a replay of it is processed. The order API wraps an order's row and its outbox row in it, and the e-mail outbox
  * sender each e-mail's claim and delivery. The services' consumers use {@link org.orderevents.batch.EventBatch} instead: one transaction per
  * poll, and this same connection property for the steps of each event. Camel's {@code transacted} needs Spring or
- * JTA; a plain JDBC transaction is all that is needed here.
+ * JTA; a plain JDBC transaction is all that is needed here. Whether a failure of it is a database outage (a 503 for
+ * the API, a wait for the e-mail outbox) is for {@link OutageClassifier} to say.
  */
 public class EventTransaction implements Policy {
 
@@ -43,7 +44,7 @@ public class EventTransaction implements Policy {
         return scope == null ? null : scope.connection();
     }
 
-    /** Puts the exchange in the transaction (an {@link org.orderevents.batch.EventBatch}'s). */
+    /** Puts the exchange in the transaction (a {@link org.orderevents.batch.BatchTransaction}'s). */
     public static void bind(Exchange exchange, TransactionScope scope) {
         exchange.setProperty(SCOPE, scope);
     }
@@ -66,6 +67,30 @@ public class EventTransaction implements Policy {
     public static void commit(TransactionScope scope) throws SQLException {
         scope.writeAll();
         scope.connection().commit();
+    }
+
+    /** Work on a transaction of its own; its result is returned once the transaction has committed. */
+    public interface Work<T> {
+        T run(TransactionScope scope) throws Exception;
+    }
+
+    /**
+     * Runs the work in a transaction of its own, on a pooled connection, and commits it. A failure rolls it back and is
+     * thrown, as a {@link DatabaseUnavailable} when it is an outage ({@link OutageClassifier}).
+     */
+    public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws Exception {
+        try (Connection connection = OutageClassifier.connection(dataSource)) {
+            connection.setAutoCommit(false);
+            try {
+                TransactionScope scope = new TransactionScope(connection, false);
+                T result = work.run(scope);
+                commit(scope);
+                return result;
+            } catch (Exception e) {
+                rollback(connection);
+                throw OutageClassifier.asOutage(e);
+            }
+        }
     }
 
     @Override

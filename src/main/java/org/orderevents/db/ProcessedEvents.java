@@ -104,7 +104,7 @@ public class ProcessedEvents extends ServiceSupport implements IdempotentReposit
     }
 
     /**
-     * Before a batch's events run ({@link org.orderevents.batch.EventBatch}): looks up which of their ids this processor already has, in
+     * Before a batch's events run ({@link org.orderevents.batch.BatchTransaction}): looks up which of their ids this processor already has, in
      * one query, so that the idempotent consumer skips those as duplicates without a statement of its own, and the
      * claims of the others are held and written together before the batch commits. Ids the batch did not name
      * (null: a record that is not an event) are decided when claimed.

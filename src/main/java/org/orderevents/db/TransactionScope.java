@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 /**
  * One JDBC transaction of the application, as its steps see it: the connection, and the writes held back to run
- * together just before it commits. An {@link org.orderevents.batch.EventBatch} runs a whole poll's events in one transaction; a step that
+ * together just before it commits. A {@link org.orderevents.batch.BatchTransaction} runs a whole poll's events in one transaction; a step that
  * would write a row per event (a claim, an outbox row, a stock change) holds the write here instead, and the batch
  * writes them as a few multi-row statements per table, or, for a row that many events change (a product's stock), once. That
  * takes a database round-trip per event off PostgreSQL and a statement per event off H2.

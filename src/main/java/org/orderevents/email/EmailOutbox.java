@@ -3,8 +3,8 @@ package org.orderevents.email;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.Message;
-import org.orderevents.db.DatabaseUnavailable;
 import org.orderevents.db.EventTransaction;
+import org.orderevents.db.OutageClassifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +70,7 @@ public class EmailOutbox {
                 }
             }
         } catch (SQLException e) {
-            if (!DatabaseUnavailable.causedBy(e)) {
+            if (!OutageClassifier.isOutage(e)) {
                 throw e;
             }
             // the e-mails wait for the database (its health check says so): no error every round meanwhile
@@ -124,7 +124,7 @@ public class EmailOutbox {
      */
     public void failed(@Header("event_id") String eventId, Exchange exchange) throws SQLException {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (DatabaseUnavailable.causedBy(cause)) {
+        if (OutageClassifier.isOutage(cause)) {
             // not the delivery's failure: counted, a long outage would push the e-mail minutes past the database's return
             LOG.debug("E-mail of event {} waits for the database: {}", eventId, describe(cause));
             return;

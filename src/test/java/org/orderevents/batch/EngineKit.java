@@ -1,0 +1,308 @@
+package org.orderevents.batch;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.kafka.KafkaComponent;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.KafkaEndpoint;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.camel.component.mock.MockComponent;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.orderevents.db.Database;
+import org.orderevents.db.DatabaseOutage;
+import org.orderevents.db.EventTransaction;
+import org.orderevents.deadletter.DeadLetters;
+import org.orderevents.event.InvalidEventException;
+import org.orderevents.kafka.TopicProducers;
+import org.orderevents.metrics.EventMetrics;
+import org.orderevents.retry.RetryPolicy;
+import org.orderevents.retry.RetryTopics;
+import org.orderevents.retry.SourceCommits;
+
+import javax.sql.DataSource;
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * The engine ({@link EventBatch} and its parts) on its own, without a broker: a Camel context with a {@code direct:}
+ * event route, an H2 file database in a temp directory, and batches built by hand as camel-kafka's batch consumer hands
+ * them over (a list of exchanges, each a record's value and the {@code kafka.*} headers the engine reads, its from
+ * endpoint the group's Kafka endpoint, its manual commit recorded here). The {@code kafka} component is Camel's mock,
+ * so dead letters and retry copies land on mock endpoints ({@code kafka:<topic>.dlq}, {@code kafka:<topic>.retry}).
+ * <p>
+ * The event route writes each event's value to table {@code effects} on the batch's connection; a value in
+ * {@link #failing} fails as its key's own failure (it may pass), one in {@link #invalid} as an invalid event, and one in
+ * {@link #breaking} takes the database away (every connection of the pool breaks) once.
+ */
+public final class EngineKit implements AutoCloseable {
+
+    public static final String GROUP = "engine-test";
+    public static final String EVENT_ROUTE = "direct:engine-test-event";
+    public static final String BATCH_ROUTE = "engine-test-batch";
+
+    public final CamelContext context = new DefaultCamelContext();
+    public final HikariDataSource pool;
+    public final BreakableDataSource dataSource;
+    public final MeterRegistry meters = new SimpleMeterRegistry();
+    public final EventBatch eventBatch;
+    /** Values that fail with a failure that may pass, for as long as they are here. */
+    public final Set<String> failing = ConcurrentHashMap.newKeySet();
+    /** Values that fail as invalid events. */
+    public final Set<String> invalid = ConcurrentHashMap.newKeySet();
+    /** Values that take the database away when they run (once each). */
+    public final Set<String> breaking = ConcurrentHashMap.newKeySet();
+    /** Every value the event route ran, in order, committed or not. */
+    public final List<String> ran = Collections.synchronizedList(new ArrayList<>());
+    /** Offsets committed through the records' manual commits: topic-partition@offset. */
+    public final List<String> commits = Collections.synchronizedList(new ArrayList<>());
+    /** Whether the group has committed the source partitions past a copy's record (the coordinator's answer). */
+    public final AtomicBoolean sourceCommitted = new AtomicBoolean(true);
+
+    private final KafkaComponent kafkaEndpoints = new KafkaComponent();
+    private final Map<String, KafkaEndpoint> endpoints = new ConcurrentHashMap<>();
+
+    public EngineKit(Path dir, RetryPolicy defaults) throws Exception {
+        pool = Database.open("jdbc:h2:file:" + dir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE", "sa", "");
+        Database.migrate(pool);
+        try (Connection connection = pool.getConnection(); PreparedStatement create = connection.prepareStatement(
+                "CREATE TABLE effects (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, record_key VARCHAR(200), event_value VARCHAR(200))")) {
+            create.execute();
+        }
+        dataSource = new BreakableDataSource(pool);
+        // Camel's mock under the Kafka component's name: not autowired as the Kafka component would be
+        MockComponent topics = new MockComponent();
+        topics.setAutowiredEnabled(false);
+        context.addComponent("kafka", topics);
+        kafkaEndpoints.setCamelContext(context);
+        context.getRegistry().bind("meters", meters);
+        EventMetrics metrics = new EventMetrics(context);
+        DeadLetters deadLetters = new DeadLetters(context.createProducerTemplate(), metrics);
+        TopicProducers producers = new TopicProducers(context);
+        SourceCommits commits = (copy, source) -> sourceCommitted.get();
+        eventBatch = new EventBatch(context, dataSource, metrics, deadLetters, defaults, new DatabaseOutage(),
+                new RetryTopics(producers), commits);
+        context.addService(eventBatch);
+        // a lambda, not a RouteBuilder class, which camel-main's route discovery would pick up in every other test
+        RouteBuilder.addRoutes(context, routes -> routes.from(EVENT_ROUTE).routeId("engine-test-event")
+                .errorHandler(routes.noErrorHandler()).process(exchange -> {
+                    String value = exchange.getMessage().getBody(String.class);
+                    ran.add(value);
+                    if (breaking.remove(value)) {
+                        dataSource.broken.set(true);
+                    }
+                    if (invalid.contains(value)) {
+                        throw new InvalidEventException("invalid event " + value);
+                    }
+                    if (failing.contains(value)) {
+                        throw new IllegalStateException("not yet: " + value);
+                    }
+                    try (PreparedStatement insert = EventTransaction.required(exchange).prepareStatement(
+                            "INSERT INTO effects (record_key, event_value) VALUES (?, ?)")) {
+                        insert.setString(1, exchange.getMessage().getHeader(KafkaConstants.KEY, String.class));
+                        insert.setString(2, value);
+                        insert.executeUpdate();
+                    }
+                }));
+        context.start();
+    }
+
+    /** A record of the topic as camel-kafka's consumer of the group makes it: value, kafka.* headers, manual commit. */
+    public Exchange record(String topic, int partition, long offset, String key, String value) {
+        Exchange record = fromGroup(topic);
+        Message message = record.getMessage();
+        message.setHeader(KafkaConstants.TOPIC, topic);
+        message.setHeader(KafkaConstants.PARTITION, partition);
+        message.setHeader(KafkaConstants.OFFSET, offset);
+        message.setHeader(KafkaConstants.KEY, key);
+        message.setHeader(KafkaConstants.TIMESTAMP, 1_700_000_000_000L + offset);
+        message.setHeader(KafkaConstants.MANUAL_COMMIT, (KafkaManualCommit) () -> commits.add(topic + "-" + partition + "@" + offset));
+        message.setBody(value.getBytes(StandardCharsets.UTF_8));
+        return record;
+    }
+
+    /** A poll's batch of the records, as one exchange of the batch route. */
+    public Exchange batch(String topic, Exchange... records) {
+        Exchange batch = fromGroup(topic);
+        batch.getMessage().setBody(new ArrayList<>(List.of(records)));
+        return batch;
+    }
+
+    /** Runs a poll of the topic through the batch consumer's step. */
+    public void process(String topic, String retries, Exchange... records) throws Exception {
+        eventBatch.process(batch(topic, records), EVENT_ROUTE, retries);
+    }
+
+    /** The copies the engine wrote to the topic's retry topic, as the retry consumer then reads them (offsets from 0). */
+    public List<Exchange> retryCopies(String topic) {
+        List<Exchange> copies = new ArrayList<>();
+        List<Exchange> written = mock(topic + RetryTopics.SUFFIX).getExchanges();
+        for (int offset = 0; offset < written.size(); offset++) {
+            copies.add(consumed(topic + RetryTopics.SUFFIX, 0, offset, written.get(offset).getMessage()));
+        }
+        return copies;
+    }
+
+    /** A record as the consumer reads it back from a topic: the written headers and value, with the kafka.* headers. */
+    public Exchange consumed(String topic, int partition, long offset, Message written) {
+        Exchange record = record(topic, partition, offset, written.getHeader(KafkaConstants.KEY, String.class),
+                new String(written.getBody(byte[].class), StandardCharsets.UTF_8));
+        written.getHeaders().forEach((name, value) -> {
+            if (!name.startsWith("kafka.") && !name.startsWith("Camel")) {
+                record.getMessage().setHeader(name, value);
+            }
+        });
+        return record;
+    }
+
+    /** Runs a poll of the topic's retry topic through the retry consumer's step. */
+    public void retry(String topic, List<Exchange> copies) throws Exception {
+        eventBatch.retry(batch(topic + RetryTopics.SUFFIX, copies.toArray(Exchange[]::new)), EVENT_ROUTE);
+    }
+
+    public MockEndpoint mock(String topic) {
+        return context.getEndpoint("kafka:" + topic, MockEndpoint.class);
+    }
+
+    /** The values whose effects committed, in order. */
+    public List<String> effects() throws SQLException {
+        return strings("SELECT event_value FROM effects ORDER BY id");
+    }
+
+    /** The parked rows of the group: topic key@offset attempts, in source order. */
+    public List<String> parkedRows() throws SQLException {
+        return strings("SELECT topic || ' ' || record_key || '@' || source_offset || ' attempts ' || attempts "
+                + "|| CASE WHEN woken THEN ' woken' ELSE '' END FROM parked_events ORDER BY topic, source_partition, source_offset");
+    }
+
+    public double counter(String name) {
+        return meters.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private List<String> strings(String sql) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (Connection connection = pool.getConnection(); PreparedStatement select = connection.prepareStatement(sql);
+             ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                values.add(rows.getString(1));
+            }
+        }
+        return values;
+    }
+
+    private Exchange fromGroup(String topic) {
+        Exchange exchange = new DefaultExchange(context);
+        KafkaEndpoint endpoint = endpoints.computeIfAbsent(topic, t -> {
+            KafkaEndpoint kafka = new KafkaEndpoint("kafka:" + t + "?groupId=" + GROUP, kafkaEndpoints);
+            kafka.getConfiguration().setTopic(t);
+            kafka.getConfiguration().setGroupId(GROUP);
+            return kafka;
+        });
+        exchange.getExchangeExtension().setFromEndpoint(endpoint);
+        exchange.getExchangeExtension().setFromRouteId(BATCH_ROUTE);
+        return exchange;
+    }
+
+    @Override
+    public void close() {
+        context.stop();
+        pool.close();
+    }
+
+    /**
+     * The pool, which can be taken away: while {@link #broken}, no connection is given out (the pool's timeout) and
+     * every call on a connection given out before fails as H2's does when its server is gone (SQL state 08006).
+     */
+    public static final class BreakableDataSource implements DataSource {
+
+        public final AtomicBoolean broken = new AtomicBoolean();
+        private final DataSource pool;
+
+        BreakableDataSource(DataSource pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            if (broken.get()) {
+                throw new SQLTransientConnectionException("engine-test - Connection is not available, request timed out");
+            }
+            Connection connection = pool.getConnection();
+            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+                    (proxy, method, args) -> {
+                        if (broken.get() && !method.getName().equals("close")) {
+                            throw new SQLNonTransientConnectionException("Connection is broken: engine test", "08006");
+                        }
+                        try {
+                            return method.invoke(connection, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            return getConnection();
+        }
+
+        @Override
+        public PrintWriter getLogWriter() throws SQLException {
+            return pool.getLogWriter();
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) throws SQLException {
+            pool.setLogWriter(out);
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) throws SQLException {
+            pool.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() throws SQLException {
+            return pool.getLoginTimeout();
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            return pool.getParentLogger();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            return pool.unwrap(type);
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) throws SQLException {
+            return pool.isWrapperFor(type);
+        }
+    }
+}
