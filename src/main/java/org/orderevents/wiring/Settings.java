@@ -4,6 +4,7 @@ import org.apache.camel.CamelContext;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.function.Function;
 
 /**
  * The application's keys (application.properties, environment, {@code -D}), read where they are used, each with its
@@ -37,20 +38,19 @@ public final class Settings {
     }
 
     public long number(String key, long defaultValue) {
-        String value = text(key, null);
-        try {
-            return value == null ? defaultValue : Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a whole number, not '" + value + "'", e);
-        }
+        return parsed(key, defaultValue, Long::parseLong, "a whole number");
     }
 
     public double decimal(String key, double defaultValue) {
+        return parsed(key, defaultValue, Double::parseDouble, "a number");
+    }
+
+    private <T> T parsed(String key, T defaultValue, Function<String, T> parse, String kind) {
         String value = text(key, null);
         try {
-            return value == null ? defaultValue : Double.parseDouble(value);
+            return value == null ? defaultValue : parse.apply(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a number, not '" + value + "'", e);
+            throw new IllegalArgumentException(key + " must be " + kind + ", not '" + value + "'", e);
         }
     }
 
