@@ -34,9 +34,10 @@ import java.util.stream.Stream;
  * The benchmark: {@code mvn -Pbench} (docs/benchmark.md). On one embedded broker and one pre-loaded
  * topic of {@code bench.events} order.created events, per database (H2 file, then PostgreSQL when it answers), it
  * measures {@code bench.runs} times: baseline A, baseline B and the floor of the durable duplicate check
- * ({@link Baselines}), the application with one service's routes at a time, and with all routes (each over the whole
- * run and over its second half); then once the end-to-end latency at a steady rate, all services running.
- * Throughputs are the median of the runs.
+ * ({@link Baselines}), the application with one service's routes at a time, each right after its baseline C (the
+ * service's durable work written by hand, {@link BaselineC}), and with all routes (each over the whole run and over
+ * its second half); then once the end-to-end latency at a steady rate, all services running.
+ * Throughputs are the median of the runs; each service's is also divided by its baseline C's.
  * <p>
  * Options (system properties): {@code bench.events} (100000), {@code bench.runs} (3), {@code bench.databases}
  * (h2,postgresql), {@code bench.services} (email-service,inventory-service,analytics-service,order-service),
@@ -146,6 +147,7 @@ public final class Benchmark {
                 delete(dir);
             }
             for (String service : services) {
+                record(figures, label, BASELINE_C + service, baselineC(database, label, service));
                 record(figures, label, service, appRun(database, label, service, figures));
             }
             if (allRun) {
@@ -170,6 +172,27 @@ public final class Benchmark {
     }
 
     private static final String WARM = "@2nd-half";
+    /** The figure of a service's baseline C: this prefix and the service's name. */
+    private static final String BASELINE_C = "baselineC-";
+
+    /**
+     * Baseline C of one service ({@link BaselineC}) on a fresh database of the kind; with inventory-service, also
+     * checks that the topic holds exactly its results (the next application run's prepareTopics empties it again).
+     */
+    private double baselineC(String database, String label, String service) throws Exception {
+        prepareTopics();
+        Path dir = work.resolve(label + "-" + BASELINE_C + service);
+        try (BenchDatabase db = freshDatabase(database, dir)) {
+            double rate = BaselineC.run(service, brokers, events, db, dir);
+            if (service.equals("inventory-service") && cluster.end("inventory") != events) {
+                throw new IllegalStateException("baseline C of inventory-service left " + cluster.end("inventory")
+                        + " records on inventory, expected " + events);
+            }
+            return rate;
+        } finally {
+            delete(dir);
+        }
+    }
 
     /** The pre-loaded topic as the runs need it: orders holds exactly the events, inventory nothing. */
     private void prepareTopics() throws Exception {
@@ -387,6 +410,9 @@ public final class Benchmark {
         NAMES.put("baselineA", "baseline A: kafka-clients, Jackson parse, commitSync per poll");
         NAMES.put("baselineB", "baseline B: Camel kafka: + idempotent consumer, stock JdbcMessageIdRepository, HikariCP");
         NAMES.put("claims", "floor: the durable duplicate check alone (2,000 claims per commit; no Kafka, no Camel)");
+        for (String service : List.of("email-service", "inventory-service", "analytics-service", "order-service")) {
+            NAMES.put(BASELINE_C + service, "baseline C for " + service + ": kafka-clients + JDBC, same rows, a transaction per poll");
+        }
         NAMES.put("email-service", "email-service alone (consumer + outbox sender)");
         NAMES.put("inventory-service", "inventory-service alone (reserve + publish result)");
         NAMES.put("analytics-service", "analytics-service alone (batch consumer)");
@@ -402,6 +428,8 @@ public final class Benchmark {
         f.rates.forEach((name, values) -> out.append(String.format("| %-90s | %,23.0f | %13.3f |%n",
                 name.endsWith(WARM) ? "  the same, second half of the events (the application's JIT compiler done)"
                         : NAMES.getOrDefault(name, name), median(values), median(values) / a)));
+        versusBaselineC(f).forEach((service, ratio) -> out.append(String.format("| %-90s | %23.3f | %13s |%n",
+                "ratio: " + service + " alone / baseline C for " + service + " (medians)", ratio, "")));
         if (f.latency != null) {
             out.append(String.format("| %-90s | %23s | %13s |%n", String.format("end-to-end latency p50 / p99 / max, ms, at %,d events/s for %d s",
                     latencyRate, latencySeconds), percentile(f.latency, 0.5) + " / " + percentile(f.latency, 0.99) + " / "
@@ -423,6 +451,7 @@ public final class Benchmark {
         StringBuilder line = new StringBuilder(database);
         f.rates.forEach((name, values) -> line.append(String.format(" %s=%.0f", name.replace("-service", "").replace(WARM, "_2nd"),
                 median(values))));
+        versusBaselineC(f).forEach((service, ratio) -> line.append(String.format(" %s_vs_C=%.3f", service.replace("-service", ""), ratio)));
         if (f.latency != null) {
             line.append(String.format(" p50=%dms p99=%dms max=%dms", percentile(f.latency, 0.5), percentile(f.latency, 0.99),
                     f.latency[f.latency.length - 1]));
@@ -432,6 +461,18 @@ public final class Benchmark {
         }
         return line.append(String.format(" heap=%dMB rss=%dMB ready=%dms", mb(f.heap), mb(f.rss),
                 medianReady(f))).toString();
+    }
+
+    /** Each service's median events/s divided by its baseline C's, for the services that have both figures. */
+    private static Map<String, Double> versusBaselineC(Figures f) {
+        Map<String, Double> ratios = new LinkedHashMap<>();
+        f.rates.forEach((name, values) -> {
+            String service = name.startsWith(BASELINE_C) ? name.substring(BASELINE_C.length()) : null;
+            if (service != null && f.rates.containsKey(service)) {
+                ratios.put(service, median(f.rates.get(service)) / median(values));
+            }
+        });
+        return ratios;
     }
 
     private static long medianReady(Figures f) {
