@@ -174,6 +174,16 @@ public final class Benchmark {
     private static final String WARM = "@2nd-half";
     /** The figure of a service's baseline C: this prefix and the service's name. */
     private static final String BASELINE_C = "baselineC-";
+    /** The pre-loaded topic as the runs need it: orders holds exactly the events, inventory nothing. */
+    private void prepareTopics() throws Exception {
+        if (cluster.end("inventory") != 0) {
+            cluster.recreate("inventory");
+        }
+        if (cluster.end("orders") != events) {
+            cluster.recreate("orders");
+            OrderEvents.publish(brokers, preloaded);
+        }
+    }
 
     /**
      * Baseline C of one service ({@link BaselineC}) on a fresh database of the kind; with inventory-service, also
@@ -183,25 +193,15 @@ public final class Benchmark {
         prepareTopics();
         Path dir = work.resolve(label + "-" + BASELINE_C + service);
         try (BenchDatabase db = freshDatabase(database, dir)) {
-            double rate = BaselineC.run(service, brokers, events, db, dir);
+            BaselineC.Result run = BaselineC.run(service, brokers, events, db, dir);
             if (service.equals("inventory-service") && cluster.end("inventory") != events) {
                 throw new IllegalStateException("baseline C of inventory-service left " + cluster.end("inventory")
                         + " records on inventory, expected " + events);
             }
-            return rate;
+            System.out.println("  baseline C rows, checked: " + run.checked());
+            return run.rate();
         } finally {
             delete(dir);
-        }
-    }
-
-    /** The pre-loaded topic as the runs need it: orders holds exactly the events, inventory nothing. */
-    private void prepareTopics() throws Exception {
-        if (cluster.end("inventory") != 0) {
-            cluster.recreate("inventory");
-        }
-        if (cluster.end("orders") != events) {
-            cluster.recreate("orders");
-            OrderEvents.publish(brokers, preloaded);
         }
     }
 
