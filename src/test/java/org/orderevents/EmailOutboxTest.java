@@ -72,6 +72,31 @@ class EmailOutboxTest extends OrderEventsTestSupport {
         }
     }
 
+    @Test
+    void aDeliveryThatFailsLeavesTheOthersOfItsRoundSent() throws Exception {
+        List<String> eventIds = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString(), UUID.randomUUID().toString());
+        String failing = eventIds.get(1);
+        // a directory where the .eml file should go: that one delivery fails, the file component cannot write over it
+        Path blocked = Files.createDirectories(outbox().resolve(failing + ".eml"));
+        for (String eventId : eventIds) {
+            send("orders", "user_6", envelope(eventId, "order.status_changed", Map.of("order_id", "o-" + eventId,
+                    "user_id", "user_6", "status", "cancelled", "updated_at", "2026-11-22T10:00:00Z")), Map.of());
+        }
+
+        awaitOutbox("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL AND attempts >= 1 AND event_id = '" + failing + "'",
+                failed -> failed == 1);
+        awaitOutbox("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NOT NULL", sent -> sent == 2);
+        assertThat(queryLong("SELECT SUM(attempts) FROM email_outbox WHERE event_id <> '" + failing + "'"))
+                .as("the others delivered at their first attempt").isZero();
+        assertThat(outbox().resolve(eventIds.get(0) + ".eml")).isRegularFile();
+        assertThat(outbox().resolve(eventIds.get(2) + ".eml")).isRegularFile();
+
+        // the way is clear again: a later round, past the back-off, delivers it
+        Files.delete(blocked);
+        awaitOutbox("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NOT NULL", sent -> sent == 3);
+        assertThat(outbox().resolve(failing + ".eml")).isRegularFile();
+    }
+
     private Path outbox() {
         return dataDir.resolve("outbox");
     }

@@ -1,8 +1,8 @@
 package org.orderevents.email;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.Header;
 import org.apache.camel.Message;
+import org.apache.camel.ProducerTemplate;
 import org.orderevents.db.EventTransaction;
 import org.orderevents.db.OutageClassifier;
 import org.slf4j.Logger;
@@ -21,25 +21,27 @@ import java.util.List;
 /**
  * The transactional e-mail outbox, table {@code email_outbox}. email-service {@linkplain #add adds} the e-mail of an
  * event on the event's transaction, so the e-mail and the event's {@code processed_events} row commit together: one
- * e-mail per event, and a crash loses neither. The sender route (email-service.camel.yaml) then delivers each unsent
- * row in a transaction of its own: {@link #claim} marks it sent under a row lock, {@link #load} puts it on the message,
- * the delivery runs, the transaction commits. A failed delivery rolls the mark back and is {@linkplain #failed counted};
- * the row waits for the next round. A crash after the delivery and before the commit delivers that e-mail once more:
- * at least once from the outbox.
+ * e-mail per event, and a crash loses neither. The sender route (email-service.camel.yaml) delivers the unsent rows in
+ * {@linkplain #deliverRound rounds} of up to 100, a transaction per round. A crash before a round commits delivers its
+ * e-mails once more: at least once from the outbox.
  */
 public class EmailOutbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmailOutbox.class);
     /** Rows per sender round: bounds the round when the mail server is slow; the next round takes the rest. */
     private static final int ROUND = 100;
+    /** The route that delivers one e-mail (SMTP or an .eml file). */
+    private static final String DELIVERY = "direct:deliver-email";
     /** Back-off of an e-mail whose delivery failed: 1 s after the first failure, doubling, at most 5 minutes. */
     static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     static final Duration LONGEST_RETRY = Duration.ofMinutes(5);
 
     private final DataSource dataSource;
+    private final ProducerTemplate deliveries;
 
-    public EmailOutbox(DataSource dataSource) {
+    public EmailOutbox(DataSource dataSource, ProducerTemplate deliveries) {
         this.dataSource = dataSource;
+        this.deliveries = deliveries;
     }
 
     /** email-service step: the composed e-mail (see {@link OrderEmails#write}) into the outbox, on the event's transaction. */
@@ -54,29 +56,93 @@ public class EmailOutbox {
                 message.getBody(String.class), new Timestamp(System.currentTimeMillis()));
     }
 
+    /** An unsent e-mail of the outbox, as a round of the sender holds it. */
+    private record Email(String eventId, String sender, String recipient, String subject, String body, int attempts) {
+    }
+
     /**
-     * The event ids of up to 100 unsent e-mails that are due (new, or past their back-off), fewest attempts first, so
-     * one that keeps failing never holds back new ones.
+     * A round of the sender (route email-outbox-sender), in a transaction of its own: up to 100 unsent e-mails that
+     * are due, each delivered through direct:deliver-email; the delivered ones are marked sent, a failed one is counted
+     * and waits out its back-off, and the round commits. A round that cannot commit (the database away) leaves every
+     * e-mail of it unsent, so the next round delivers them again. True when the round was full: more may be due.
+     * <p>
+     * Java rather than a split in the route: a delivery that failed must still let the round commit the others, and
+     * the route's transaction policy rolls back on any exception caught inside it.
      */
-    public List<String> unsent() throws SQLException {
-        List<String> eventIds = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement select = connection.prepareStatement("SELECT event_id FROM email_outbox WHERE sent_at IS NULL "
-                     + "AND (retry_at IS NULL OR retry_at <= ?) ORDER BY attempts, created_at LIMIT " + ROUND)) {
+    public boolean deliverRound() {
+        try {
+            return EventTransaction.inTransaction(dataSource, scope -> {
+                Connection connection = scope.connection();
+                List<Email> emails = due(connection);
+                List<String> sent = new ArrayList<>();
+                for (Email email : emails) {
+                    Exchange delivery = deliveries.send(DELIVERY, exchange -> OrderEmails.write(exchange.getMessage(),
+                            email.eventId(), email.sender(), email.recipient(), email.subject(), email.body()));
+                    if (delivery.getException() == null) {
+                        sent.add(email.eventId());
+                    } else {
+                        failed(connection, email, delivery.getException());
+                    }
+                }
+                markSent(connection, sent);
+                return emails.size() == ROUND;
+            });
+        } catch (Exception e) {
+            if (OutageClassifier.isOutage(e)) {
+                // the e-mails wait for the database (its health check says so): no error every round meanwhile
+                LOG.debug("The e-mail outbox waits for the database: {}", describe(e));
+            } else {
+                LOG.warn("A round of the e-mail outbox did not commit; its e-mails are delivered again: {}", describe(e));
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Up to 100 unsent e-mails that are due (new, or past their back-off), fewest attempts first, so one that keeps
+     * failing never holds back new ones. Their rows stay locked until the round ends; another instance's round skips
+     * them and takes the next ones.
+     */
+    private static List<Email> due(Connection connection) throws SQLException {
+        List<Email> emails = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT event_id, sender, recipient, subject, body, "
+                + "attempts FROM email_outbox WHERE sent_at IS NULL AND (retry_at IS NULL OR retry_at <= ?) "
+                + "ORDER BY attempts, created_at LIMIT " + ROUND + " FOR UPDATE SKIP LOCKED")) {
             select.setTimestamp(1, new Timestamp(System.currentTimeMillis()));
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    eventIds.add(rows.getString(1));
+                    emails.add(new Email(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
+                            rows.getString(5), rows.getInt(6)));
                 }
             }
-        } catch (SQLException e) {
-            if (!OutageClassifier.isOutage(e)) {
-                throw e;
-            }
-            // the e-mails wait for the database (its health check says so): no error every round meanwhile
-            LOG.debug("The e-mail outbox waits for the database: {}", e.getMessage());
         }
-        return eventIds;
+        return emails;
+    }
+
+    private static void markSent(Connection connection, List<String> eventIds) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE email_outbox SET sent_at = ? WHERE event_id = ?")) {
+            Timestamp now = new Timestamp(System.currentTimeMillis());
+            for (String eventId : eventIds) {
+                update.setTimestamp(1, now);
+                update.setString(2, eventId);
+                update.addBatch();
+            }
+            update.executeBatch();
+        }
+    }
+
+    /** A failed delivery: the attempt is counted and the e-mail is due again after its back-off. */
+    private static void failed(Connection connection, Email email, Exception cause) throws SQLException {
+        int attempts = email.attempts() + 1;
+        Duration wait = backOff(attempts);
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE email_outbox SET attempts = ?, retry_at = ? WHERE event_id = ?")) {
+            update.setInt(1, attempts);
+            update.setTimestamp(2, new Timestamp(System.currentTimeMillis() + wait.toMillis()));
+            update.setString(3, email.eventId());
+            update.executeUpdate();
+        }
+        LOG.warn("E-mail of event {} not delivered, tried again in {} s: {}", email.eventId(), wait.toSeconds(), describe(cause));
     }
 
     /** The e-mails not sent yet (gauge {@code order_events_email_outbox_size}); NaN while the database is unreachable. */
@@ -88,65 +154,6 @@ public class EmailOutbox {
         } catch (SQLException e) {
             return Double.NaN;
         }
-    }
-
-    /**
-     * Marks the e-mail sent, in the exchange's transaction; false if it already is. The UPDATE locks the row: another
-     * instance sending the same row waits for this transaction, then matches nothing and skips it.
-     */
-    public boolean claim(@Header("event_id") String eventId, Exchange exchange) throws SQLException {
-        try (PreparedStatement update = EventTransaction.required(exchange).prepareStatement(
-                "UPDATE email_outbox SET sent_at = ? WHERE event_id = ? AND sent_at IS NULL")) {
-            update.setTimestamp(1, new Timestamp(System.currentTimeMillis()));
-            update.setString(2, eventId);
-            return update.executeUpdate() == 1;
-        }
-    }
-
-    /** Puts the claimed e-mail on the message, as the delivery route (direct:deliver-email) reads it. */
-    public void load(@Header("event_id") String eventId, Exchange exchange) throws SQLException {
-        try (PreparedStatement select = EventTransaction.required(exchange).prepareStatement(
-                "SELECT sender, recipient, subject, body FROM email_outbox WHERE event_id = ?")) {
-            select.setString(1, eventId);
-            try (ResultSet row = select.executeQuery()) {
-                if (!row.next()) {
-                    throw new IllegalStateException("e-mail of event " + eventId + " is not in the outbox");
-                }
-                OrderEmails.write(exchange.getMessage(), eventId, row.getString(1), row.getString(2), row.getString(3),
-                        row.getString(4));
-            }
-        }
-    }
-
-    /**
-     * After a failed delivery (its transaction rolled back): counts the attempt and sets when the e-mail is due again;
-     * it stays in the outbox until then.
-     */
-    public void failed(@Header("event_id") String eventId, Exchange exchange) throws SQLException {
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (OutageClassifier.isOutage(cause)) {
-            // not the delivery's failure: counted, a long outage would push the e-mail minutes past the database's return
-            LOG.debug("E-mail of event {} waits for the database: {}", eventId, describe(cause));
-            return;
-        }
-        Duration wait;
-        // statements of their own, committed at once: the delivery's transaction, and its sent_at, were rolled back
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement select = connection.prepareStatement("SELECT attempts FROM email_outbox WHERE event_id = ?");
-             PreparedStatement update = connection.prepareStatement(
-                     "UPDATE email_outbox SET attempts = ?, retry_at = ? WHERE event_id = ? AND sent_at IS NULL")) {
-            select.setString(1, eventId);
-            int attempts;
-            try (ResultSet row = select.executeQuery()) {
-                attempts = row.next() ? row.getInt(1) + 1 : 1;
-            }
-            wait = backOff(attempts);
-            update.setInt(1, attempts);
-            update.setTimestamp(2, new Timestamp(System.currentTimeMillis() + wait.toMillis()));
-            update.setString(3, eventId);
-            update.executeUpdate();
-        }
-        LOG.warn("E-mail of event {} not delivered, tried again in {} s: {}", eventId, wait.toSeconds(), describe(cause));
     }
 
     /** How long an e-mail waits after its {@code attempts}-th failed delivery. */

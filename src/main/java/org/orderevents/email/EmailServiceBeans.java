@@ -14,7 +14,7 @@ public final class EmailServiceBeans {
         wiring.bind("lifecycleOfEmailService", new OrderLifecycle(Service.EMAIL.id(), wiring.metrics()));
         wiring.bind("orderEmails", new OrderEmails(wiring.settings().text("email.from", "orders@localhost"),
                 wiring.settings().text("email.recipient-domain", "example.com")));
-        EmailOutbox outbox = wiring.bind("emailOutbox", new EmailOutbox(wiring.dataSource()));
+        EmailOutbox outbox = wiring.bind("emailOutbox", new EmailOutbox(wiring.dataSource(), wiring.context().createProducerTemplate()));
         // read at each scrape (the meter registry exists once camel-main has configured metrics, at start-up)
         wiring.context().addStartupListener((camel, alreadyStarted) -> {
             if (!alreadyStarted) {
