@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS processed_events (
 CREATE INDEX IF NOT EXISTS processed_events_age ON processed_events (processed_at);
 
 -- email-service: the transactional outbox. The e-mail of an event is written here in the event's transaction, with its
--- processed_events row; the sender delivers it later, one row per transaction, and marks it sent.
+-- processed_events row; the sender delivers it later, in rounds of up to 100 rows per transaction, and marks it sent.
 CREATE TABLE IF NOT EXISTS email_outbox (
     event_id   VARCHAR(200)  PRIMARY KEY,
     recipient  VARCHAR(320)  NOT NULL,
@@ -21,7 +21,10 @@ CREATE TABLE IF NOT EXISTS email_outbox (
     sent_at    TIMESTAMP,
     attempts   INTEGER       NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS email_outbox_sent ON email_outbox (sent_at);
+-- the sender's round reads the unsent rows in this order (sent_at IS NULL, fewest attempts, oldest first) straight from
+-- the index, however many wait; the purge finds the sent rows by their sent_at
+CREATE INDEX IF NOT EXISTS email_outbox_due ON email_outbox (sent_at, attempts, created_at);
+DROP INDEX IF EXISTS email_outbox_sent;
 -- when an e-mail whose delivery failed is due again (back-off); a separate statement, so that an email_outbox table
 -- created without the column gets it
 ALTER TABLE email_outbox ADD COLUMN IF NOT EXISTS retry_at TIMESTAMP;

@@ -14,7 +14,9 @@ import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -107,8 +109,8 @@ public final class Database {
     }
 
     /**
-     * True when every table the script creates and every column it adds exist, so that running it would change
-     * nothing. Checked first because the script's DDL locks tables: on H2 it waits for the lock on a table that running
+     * True when every table, column and index the script creates exists and no index it drops does, so that running it
+     * would change nothing. Checked first because the script's DDL locks tables: on H2 it waits for the lock on a table that running
      * instances keep busy in their batch transactions (email_outbox), and an instance that joins them would time out
      * and not start (ScaleOutTest starts a second instance beside a busy one).
      */
@@ -127,6 +129,28 @@ public final class Database {
             while (columns.find()) {
                 if (!exists(meta.getColumns(null, schema, columns.group(1).toLowerCase(Locale.ROOT),
                         columns.group(2).toLowerCase(Locale.ROOT)))) {
+                    return false;
+                }
+            }
+            Set<String> indexes = new HashSet<>();
+            for (tables.reset(); tables.find(); ) {
+                try (ResultSet rows = meta.getIndexInfo(null, schema, tables.group(1).toLowerCase(Locale.ROOT), false, true)) {
+                    while (rows.next()) {
+                        if (rows.getString("INDEX_NAME") != null) {
+                            indexes.add(rows.getString("INDEX_NAME").toLowerCase(Locale.ROOT));
+                        }
+                    }
+                }
+            }
+            Matcher created = Pattern.compile("(?i)CREATE INDEX IF NOT EXISTS (\\w+)").matcher(statements);
+            while (created.find()) {
+                if (!indexes.contains(created.group(1).toLowerCase(Locale.ROOT))) {
+                    return false;
+                }
+            }
+            Matcher dropped = Pattern.compile("(?i)DROP INDEX IF EXISTS (\\w+)").matcher(statements);
+            while (dropped.find()) {
+                if (indexes.contains(dropped.group(1).toLowerCase(Locale.ROOT))) {
                     return false;
                 }
             }

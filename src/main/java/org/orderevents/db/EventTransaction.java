@@ -16,9 +16,9 @@ import java.sql.SQLException;
  * Route policy: the steps it wraps share one JDBC transaction, so the idempotent consumer's record of an event and
  * the event's effect commit together or not at all. The transaction commits only when the steps succeeded; it rolls
  * back when they failed or when the dead letter channel took the event, so a dead-lettered event leaves no trace and
- * a replay of it is processed. The order API wraps an order's row and its outbox row in it, and the e-mail outbox
- * sender each e-mail's claim and delivery. The services' consumers use {@link org.orderevents.batch.EventBatch} instead: one transaction per
- * poll, and this same connection property for the steps of each event. Camel's {@code transacted} needs Spring or
+ * a replay of it is processed. The order API wraps an order's row and its outbox row in it. The services' consumers
+ * use {@link org.orderevents.batch.EventBatch} instead: one transaction per poll, and this same connection property for
+ * the steps of each event; the e-mail outbox's rounds run in {@link #inTransaction}. Camel's {@code transacted} needs Spring or
  * JTA; a plain JDBC transaction is all that is needed here. Whether a failure of it is a database outage (a 503 for
  * the API, a wait for the e-mail outbox) is for {@link OutageClassifier} to say.
  */

@@ -30,6 +30,9 @@ public class EmailOutbox {
     private static final Logger LOG = LoggerFactory.getLogger(EmailOutbox.class);
     /** Rows per sender round: bounds the round when the mail server is slow; the next round takes the rest. */
     private static final int ROUND = 100;
+    /** A round's e-mails; sent_at first in the ORDER BY, as in index email_outbox_due, so they come in its order, unsorted. */
+    static final String DUE = "SELECT event_id, sender, recipient, subject, body, attempts FROM email_outbox "
+            + "WHERE sent_at IS NULL AND (retry_at IS NULL OR retry_at <= ?) ORDER BY sent_at, attempts, created_at LIMIT " + ROUND;
     /** The route that delivers one e-mail (SMTP or an .eml file). */
     private static final String DELIVERY = "direct:deliver-email";
     /** Back-off of an e-mail whose delivery failed: 1 s after the first failure, doubling, at most 5 minutes. */
@@ -62,8 +65,8 @@ public class EmailOutbox {
 
     /**
      * A round of the sender (route email-outbox-sender), in a transaction of its own: up to 100 unsent e-mails that
-     * are due, each delivered through direct:deliver-email; the delivered ones are marked sent, a failed one is counted
-     * and waits out its back-off, and the round commits. A round that cannot commit (the database away) leaves every
+     * are due, {@linkplain #claim claimed}, each delivered through direct:deliver-email; a failed one is counted and
+     * waits out its back-off, and the round commits. A round that cannot commit (the database away) leaves every
      * e-mail of it unsent, so the next round delivers them again. True when the round was full: more may be due.
      * <p>
      * Java rather than a split in the route: a delivery that failed must still let the round commit the others, and
@@ -73,19 +76,15 @@ public class EmailOutbox {
         try {
             return EventTransaction.inTransaction(dataSource, scope -> {
                 Connection connection = scope.connection();
-                List<Email> emails = due(connection);
-                List<String> sent = new ArrayList<>();
-                for (Email email : emails) {
+                List<Email> due = due(connection);
+                for (Email email : claim(connection, due)) {
                     Exchange delivery = deliveries.send(DELIVERY, exchange -> OrderEmails.write(exchange.getMessage(),
                             email.eventId(), email.sender(), email.recipient(), email.subject(), email.body()));
-                    if (delivery.getException() == null) {
-                        sent.add(email.eventId());
-                    } else {
+                    if (delivery.getException() != null) {
                         failed(connection, email, delivery.getException());
                     }
                 }
-                markSent(connection, sent);
-                return emails.size() == ROUND;
+                return due.size() == ROUND;
             });
         } catch (Exception e) {
             if (OutageClassifier.isOutage(e)) {
@@ -100,14 +99,11 @@ public class EmailOutbox {
 
     /**
      * Up to 100 unsent e-mails that are due (new, or past their back-off), fewest attempts first, so one that keeps
-     * failing never holds back new ones. Their rows stay locked until the round ends; another instance's round skips
-     * them and takes the next ones.
+     * failing never holds back new ones.
      */
     private static List<Email> due(Connection connection) throws SQLException {
         List<Email> emails = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement("SELECT event_id, sender, recipient, subject, body, "
-                + "attempts FROM email_outbox WHERE sent_at IS NULL AND (retry_at IS NULL OR retry_at <= ?) "
-                + "ORDER BY attempts, created_at LIMIT " + ROUND + " FOR UPDATE SKIP LOCKED")) {
+        try (PreparedStatement select = connection.prepareStatement(DUE)) {
             select.setTimestamp(1, new Timestamp(System.currentTimeMillis()));
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
@@ -119,24 +115,40 @@ public class EmailOutbox {
         return emails;
     }
 
-    private static void markSent(Connection connection, List<String> eventIds) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement("UPDATE email_outbox SET sent_at = ? WHERE event_id = ?")) {
+    /**
+     * Marks the e-mails sent in the round's transaction and returns those it marked: the UPDATE locks each row, so
+     * another instance's round that reaches one waits for this commit, then finds it sent and skips it.
+     */
+    private static List<Email> claim(Connection connection, List<Email> emails) throws SQLException {
+        if (emails.isEmpty()) {
+            return emails;
+        }
+        int[] marked;
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE email_outbox SET sent_at = ? WHERE event_id = ? AND sent_at IS NULL")) {
             Timestamp now = new Timestamp(System.currentTimeMillis());
-            for (String eventId : eventIds) {
+            for (Email email : emails) {
                 update.setTimestamp(1, now);
-                update.setString(2, eventId);
+                update.setString(2, email.eventId());
                 update.addBatch();
             }
-            update.executeBatch();
+            marked = update.executeBatch();
         }
+        List<Email> claimed = new ArrayList<>();
+        for (int i = 0; i < emails.size(); i++) {
+            if (marked[i] == 1) {
+                claimed.add(emails.get(i));
+            }
+        }
+        return claimed;
     }
 
-    /** A failed delivery: the attempt is counted and the e-mail is due again after its back-off. */
+    /** A failed delivery: unsent again in the round, its attempt counted, due again after its back-off. */
     private static void failed(Connection connection, Email email, Exception cause) throws SQLException {
         int attempts = email.attempts() + 1;
         Duration wait = backOff(attempts);
         try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE email_outbox SET attempts = ?, retry_at = ? WHERE event_id = ?")) {
+                "UPDATE email_outbox SET sent_at = NULL, attempts = ?, retry_at = ? WHERE event_id = ?")) {
             update.setInt(1, attempts);
             update.setTimestamp(2, new Timestamp(System.currentTimeMillis() + wait.toMillis()));
             update.setString(3, email.eventId());
