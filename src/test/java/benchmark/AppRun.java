@@ -38,6 +38,8 @@ final class AppRun implements AutoCloseable {
     private volatile long heapPeak;
     /** Heap used after each garbage collection: milliseconds since the spawn, bytes. */
     private final List<long[]> afterGc = Collections.synchronizedList(new ArrayList<>());
+    /** Heap used after each full collection the application ran for the benchmark (bench.full-gc-seconds), bytes. */
+    private final List<Long> liveHeap = Collections.synchronizedList(new ArrayList<>());
 
     private AppRun(Process process, Path log) {
         this.process = process;
@@ -48,6 +50,10 @@ final class AppRun implements AutoCloseable {
                     if (line.startsWith("BENCH-GC ")) {
                         afterGc.add(new long[] {TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - spawnedNanos),
                                 Long.parseLong(line.substring(9).trim())});
+                        continue;
+                    }
+                    if (line.startsWith("BENCH-LIVE ")) {
+                        liveHeap.add(Long.parseLong(line.substring(11).trim()));
                         continue;
                     }
                     if (line.startsWith("BENCH-HEAP ")) {
@@ -124,6 +130,13 @@ final class AppRun implements AutoCloseable {
             }
         }
         return List.copyOf(floors.values());
+    }
+
+    /** The heap after each full collection so far, in MB, in order. */
+    List<Long> liveHeapMb() {
+        synchronized (liveHeap) {
+            return liveHeap.stream().map(bytes -> bytes / (1024 * 1024)).toList();
+        }
     }
 
     /** The peak resident set of the JVM so far, VmHWM of /proc/&lt;pid&gt;/status (Linux), in bytes; -1 elsewhere. */

@@ -12,13 +12,17 @@ import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
  * The application as the benchmark starts it, in a JVM of its own: {@link App#main} unchanged, plus a report of the
  * heap's peak on standard output ({@code BENCH-HEAP <bytes>} each time it grows by 1 MB or more), and of the heap
- * used after each garbage collection ({@code BENCH-GC <bytes>}).
+ * used after each garbage collection ({@code BENCH-GC <bytes>}); with {@code -Dbench.full-gc-seconds=N}, every N seconds a
+ * full collection and the heap used after it ({@code BENCH-LIVE <bytes>}).
  * <p>
  * The peak is taken from each garbage collection's "before" figures (the heap is fullest just before a collection),
  * so it is exact, not sampled; the current usage at the time of each notification covers a peak with no collection
@@ -46,7 +50,22 @@ public final class BenchApp {
                 }
             }, null, null);
         }
+        long fullGcSeconds = Long.getLong("bench.full-gc-seconds", 0);
+        if (fullGcSeconds > 0) {
+            ScheduledExecutorService readings = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "bench-live-heap");
+                thread.setDaemon(true);
+                return thread;
+            });
+            readings.scheduleAtFixedRate(BenchApp::liveHeap, fullGcSeconds, fullGcSeconds, TimeUnit.SECONDS);
+        }
         App.main(args);
+    }
+
+    /** A full collection (G1 runs System.gc() as one), then the heap still used: what the application keeps alive. */
+    private static void liveHeap() {
+        System.gc();
+        System.out.println("BENCH-LIVE " + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     }
 
     private static long used(Map<String, MemoryUsage> pools, Set<String> heapPools) {

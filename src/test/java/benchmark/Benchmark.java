@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,10 +25,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -36,12 +40,14 @@ import java.util.stream.Stream;
  * measures {@code bench.runs} times: baseline A, baseline B and the floor of the durable duplicate check
  * ({@link Baselines}), the application with one service's routes at a time, each right after its baseline C (the
  * service's durable work written by hand, {@link BaselineC}), and with all routes (each over the whole run and over
- * its second half); then once the end-to-end latency at a steady rate, all services running.
+ * its second half); then {@code bench.runs} times the end-to-end latency at a steady rate, all services running; and
+ * once, with {@code bench.heap.minutes}, a long steady run that reads the live heap after a full collection each minute.
  * Throughputs are the median of the runs; each service's is also divided by its baseline C's.
  * <p>
  * Options (system properties): {@code bench.events} (100000), {@code bench.runs} (3), {@code bench.databases}
  * (h2,postgresql), {@code bench.services} (email-service,inventory-service,analytics-service,order-service),
- * {@code bench.latency.rate} (2000 events/s), {@code bench.latency.seconds} (30; 0 skips the latency run),
+ * {@code bench.latency.rate} (2000 events/s), {@code bench.latency.seconds} (30; 0 skips the latency runs),
+ * {@code bench.heap.minutes} (0, which skips the heap run),
  * {@code bench.all} (true; false skips the run of all routes together), {@code bench.app.xmx} (512m),
  * {@code bench.app.jvm-args} (extra options of the application's JVM, space-separated, e.g. a JFR recording),
  * {@code bench.postgres.url} (jdbc:postgresql://127.0.0.1:5432/test), {@code bench.postgres.user} (postgres).
@@ -58,6 +64,8 @@ public final class Benchmark {
             "email-service,inventory-service,analytics-service,order-service").split(","));
     private final int latencyRate = Integer.getInteger("bench.latency.rate", 2000);
     private final int latencySeconds = Integer.getInteger("bench.latency.seconds", 30);
+    /** Minutes of a steady run at bench.latency.rate that reads the live heap after a full collection each minute; 0 skips it. */
+    private final int heapMinutes = Integer.getInteger("bench.heap.minutes", 0);
     private final String xmx = System.getProperty("bench.app.xmx", "512m");
     /** false skips the run of all routes together (a quick look at one service). */
     private final boolean allRun = Boolean.parseBoolean(System.getProperty("bench.all", "true"));
@@ -76,9 +84,9 @@ public final class Benchmark {
         final List<Long> ready = new ArrayList<>();
         long heap;
         long rss;
-        long[] latency;
-        long[] decision;
-        String latencyDetail = "";
+        /** The steady runs at bench.latency.rate, one per run; and the long one that reads the live heap. */
+        final List<Steady> steady = new ArrayList<>();
+        Steady heapRun;
     }
 
     private Benchmark(Path work, String brokers, Cluster cluster) {
@@ -155,7 +163,12 @@ public final class Benchmark {
             }
         }
         if (latencySeconds > 0) {
-            latencyRun(database, figures);
+            for (int run = 1; run <= runs; run++) {
+                figures.steady.add(steadyRun(database, database + "-latency-" + run, latencySeconds, false, figures));
+            }
+        }
+        if (heapMinutes > 0) {
+            figures.heapRun = steadyRun(database, database + "-heap", heapMinutes * 60, true, figures);
         }
         return figures;
     }
@@ -206,17 +219,20 @@ public final class Benchmark {
     }
 
     /**
-     * One run of the application on a fresh database and fresh groups, running one service or all of them; returns the events/s until every group of the run has committed every event, over
-     * the whole run and over its second half.
-     * With all routes, the run also waits for the services' own events: one inventory result and one status change
-     * per order.
+     * One run of the application on a fresh database and fresh groups, running one service or all of them; returns the
+     * events/s until every group of the run has committed every event and the work its outboxes owe is done, over the
+     * whole run and over its second half: inventory-service's results published, email-service's e-mails sent (as
+     * baseline C's figures include them). With all routes, the run also waits for the services' own events: one
+     * inventory result and one status change per order.
      */
     private Cluster.Drained appRun(String database, String label, String service, Figures figures) throws Exception {
         prepareTopics();
         cluster.deleteServiceGroups();
         boolean all = service.equals(ALL);
         List<String> groups = all ? List.copyOf(Cluster.GROUPS.keySet()) : List.of(service);
-        Map<String, Long> ends = all ? Map.of("orders", 2L * events, "inventory", (long) events) : Map.of();
+        Map<String, Long> ends = all ? Map.of("orders", 2L * events, "inventory", (long) events)
+                : service.equals("inventory-service") ? Map.of("inventory", (long) events) : Map.of();
+        boolean emails = all || service.equals("email-service");
         long deadLetters = cluster.end("orders.dlq") + cluster.end("inventory.dlq");
         // one service: a process that runs it alone (services=<its name>)
         String services = all ? "all" : service;
@@ -224,8 +240,9 @@ public final class Benchmark {
         try (BenchDatabase db = freshDatabase(database, dir)) {
             db.prepareForApp();
             Cluster.Drained rate;
-            try (AppRun app = AppRun.start(appProperties(db, dir, services), xmx, jvmArgs(label + "-" + service), logs.resolve(label + "-" + service + ".log"))) {
-                rate = cluster.drain(app, groups, events, ends, DRAIN_TIMEOUT);
+            try (EmailsSent sent = new EmailsSent(db, events);
+                 AppRun app = AppRun.start(appProperties(db, dir, services), xmx, jvmArgs(label + "-" + service), logs.resolve(label + "-" + service + ".log"))) {
+                rate = cluster.drain(app, groups, events, ends, emails ? sent : () -> true, DRAIN_TIMEOUT);
                 resources(figures, app);
             }
             System.out.println("  processed_events rows: " + processedCounts(db)
@@ -237,41 +254,57 @@ public final class Benchmark {
     }
 
     /**
-     * All services, a producer at a steady {@code bench.latency.rate} for {@code bench.latency.seconds}, on empty
-     * topics. Latency of an event in a service = its {@code processed_events.processed_at} (the time the service
-     * claimed the event inside the transaction that commits its effect; only committed rows are visible) minus the
-     * record's timestamp (CreateTime, the producer's clock at send). Both clocks are this machine's; millisecond
-     * precision. The commit itself follows the claim by the rest of that one transaction.
+     * What a steady run gave: from an order to its decision, over the whole run (the application's cold start
+     * included) and after its first minute (warm); every event's latency in every service; the live heap after a full
+     * collection each minute (the heap run only); and the run's detail line.
      */
-    private void latencyRun(String database, Figures figures) throws Exception {
+    record Steady(long[] decision, long[] warmDecision, long[] latency, List<Long> liveHeap, String detail) {
+    }
+
+    /**
+     * All services, a producer at a steady {@code bench.latency.rate} for {@code seconds}, on empty topics. Latency of
+     * an event in a service = its {@code processed_events.processed_at} (the time the service claimed the event inside
+     * the transaction that commits its effect; only committed rows are visible) minus the record's timestamp
+     * (CreateTime, the producer's clock at send). Both clocks are this machine's; millisecond precision. The commit
+     * itself follows the claim by the rest of that one transaction. With {@code liveHeap}, the application runs a full
+     * collection every minute and reports the heap left.
+     */
+    private Steady steadyRun(String database, String label, int seconds, boolean liveHeap, Figures figures) throws Exception {
         cluster.recreate("orders");
         cluster.recreate("inventory");
         cluster.deleteServiceGroups();
-        String label = database + "-latency";
         Path dir = work.resolve(label);
-        int total = latencyRate * latencySeconds;
+        int total = latencyRate * seconds;
         try (BenchDatabase db = freshDatabase(database, dir)) {
             db.prepareForApp();
             long[] sent = new long[total];
             Map<String, Integer> index = new HashMap<>();
             double achieved;
             List<Long> heapFloor;
-            try (AppRun app = AppRun.start(appProperties(db, dir, "all"), xmx, jvmArgs(label), logs.resolve(label + ".log"))) {
-                // each service its consumers: of its topics and their retry topics (analytics-service has no retry topic)
-                cluster.awaitStable(Map.of("email-service", 2, "inventory-service", 2, "analytics-service", 1, "order-service", 4));
+            List<Long> live;
+            List<String> jvm = new ArrayList<>(jvmArgs(label));
+            if (liveHeap) {
+                jvm.add("-Dbench.full-gc-seconds=60");
+            }
+            try (AppRun app = AppRun.start(appProperties(db, dir, "all"), xmx, jvm, logs.resolve(label + ".log"))) {
+                // each service its consumers: of its topics and of their retry topics
+                cluster.awaitStable(Map.of("email-service", 2, "inventory-service", 2, "analytics-service", 2, "order-service", 4));
                 achieved = produceSteadily(total, sent, index);
                 cluster.drain(app, List.copyOf(Cluster.GROUPS.keySet()), total,
                         Map.of("orders", 2L * total, "inventory", (long) total), DRAIN_TIMEOUT);
                 resources(figures, app);
                 heapFloor = app.heapFloorPerMinute();
+                live = app.liveHeapMb();
             }
             Map<String, Integer> decisions = decisionIds(index);
             List<Long> toDecision = new ArrayList<>();
+            List<Long> warm = new ArrayList<>();
             Map<String, List<Long>> byService = new TreeMap<>();
             // when in the run the slow ones were sent: by minute, or by 10 s in a run shorter than 2 minutes
-            long bucket = latencySeconds >= 120 ? 60_000 : 10_000;
+            long bucket = seconds >= 120 ? 60_000 : 10_000;
             Map<Long, List<Long>> byTime = new TreeMap<>();
             Map<Long, List<Long>> decisionByTime = new TreeMap<>();
+            Map<Long, List<Long>> firstMinute = new TreeMap<>();
             try (HikariDataSource dataSource = db.open(); Connection connection = dataSource.getConnection();
                  Statement statement = connection.createStatement();
                  ResultSet rows = statement.executeQuery("SELECT processor_name, event_id, processed_at FROM processed_events")) {
@@ -281,6 +314,11 @@ public final class Benchmark {
                         long latency = rows.getTimestamp(3).getTime() - sent[decided];
                         toDecision.add(latency);
                         decisionByTime.computeIfAbsent((sent[decided] - sent[0]) / bucket, k -> new ArrayList<>()).add(latency);
+                        if (sent[decided] - sent[0] >= 60_000) {
+                            warm.add(latency);
+                        } else {
+                            firstMinute.computeIfAbsent((sent[decided] - sent[0]) / 10_000, k -> new ArrayList<>()).add(latency);
+                        }
                     }
                     Integer i = index.get(rows.getString(2));
                     if (i != null) {
@@ -290,26 +328,33 @@ public final class Benchmark {
                     }
                 }
             }
-            figures.latency = sorted(byService.values().stream().flatMap(List::stream).toList());
-            figures.decision = toDecision.isEmpty() ? null : sorted(toDecision);
+            long[] decision = toDecision.isEmpty() ? null : sorted(toDecision);
             StringBuilder detail = new StringBuilder(String.format("%,d events at %,.0f events/s;", total, achieved));
-            if (figures.decision != null) {
+            if (decision != null) {
                 detail.append(String.format(" order to decision (the status change applied by order-service) p50 %d / p99 %d ms (%d),"
-                        + " p50 / p99 by %d s of sending: %s;", percentile(figures.decision, 0.5), percentile(figures.decision, 0.99),
-                        figures.decision.length, bucket / 1000, decisionByTime.values().stream().map(values -> {
+                        + " p50 / p99 by %d s of sending: %s;", percentile(decision, 0.5), percentile(decision, 0.99),
+                        decision.length, bucket / 1000, decisionByTime.values().stream().map(values -> {
                             long[] v = sorted(values);
                             return percentile(v, 0.5) + "/" + percentile(v, 0.99);
                         }).toList()));
             }
             byService.forEach((service, values) -> {
-                long[] s = sorted(values);
-                detail.append(String.format(" %s p50 %d / p99 %d ms (%d);", service, percentile(s, 0.5), percentile(s, 0.99), s.length));
+                long[] v = sorted(values);
+                detail.append(String.format(" %s p50 %d / p99 %d ms (%d);", service, percentile(v, 0.5), percentile(v, 0.99), v.length));
             });
             detail.append(" p99 by ").append(bucket / 1000).append(" s of sending, ms: ")
                     .append(byTime.values().stream().map(values -> String.valueOf(percentile(sorted(values), 0.99))).toList()).append(';');
+            if (bucket > 10_000 && !firstMinute.isEmpty()) {
+                detail.append(" order to decision p99 by 10 s of the first minute, ms: ").append(firstMinute.values().stream()
+                        .map(values -> String.valueOf(percentile(sorted(values), 0.99))).toList()).append(';');
+            }
             detail.append(" heap after GC, lowest per minute, MB: ").append(heapFloor).append(';');
-            figures.latencyDetail = detail.toString();
-            System.out.println(label + ": " + figures.latencyDetail);
+            if (liveHeap) {
+                detail.append(" live heap after a full collection each minute, MB: ").append(live).append(';');
+            }
+            System.out.println(label + ": " + detail);
+            return new Steady(decision, warm.isEmpty() ? null : sorted(warm),
+                    sorted(byService.values().stream().flatMap(List::stream).toList()), live, detail.toString());
         } finally {
             delete(dir);
         }
@@ -387,6 +432,42 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * Every e-mail the run owes is in the outbox and sent (one per order.created, and with all routes one per status
+     * change). Its pool opens at the first check, once the application holds the database: an H2 file is served by the
+     * process that opened it first (AUTO_SERVER), and that must be the application.
+     */
+    private static final class EmailsSent implements Callable<Boolean>, AutoCloseable {
+
+        private final BenchDatabase db;
+        private final long events;
+        private HikariDataSource dataSource;
+
+        EmailsSent(BenchDatabase db, long events) {
+            this.db = db;
+            this.events = events;
+        }
+
+        @Override
+        public Boolean call() throws SQLException {
+            if (dataSource == null) {
+                dataSource = db.open();
+            }
+            try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+                 ResultSet rows = statement.executeQuery("SELECT COUNT(*), COUNT(sent_at) FROM email_outbox")) {
+                rows.next();
+                return rows.getLong(1) >= events && rows.getLong(2) == rows.getLong(1);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (dataSource != null) {
+                dataSource.close();
+            }
+        }
+    }
+
     /** Rows of processed_events per service after the run: each service must have done real work on every event. */
     private static Map<String, Long> processedCounts(BenchDatabase db) throws Exception {
         Map<String, Long> counts = new TreeMap<>();
@@ -430,21 +511,43 @@ public final class Benchmark {
                         : NAMES.getOrDefault(name, name), median(values), median(values) / a)));
         versusBaselineC(f).forEach((service, ratio) -> out.append(String.format("| %-90s | %23.3f | %13s |%n",
                 "ratio: " + service + " alone / baseline C for " + service + " (medians)", ratio, "")));
-        if (f.latency != null) {
-            out.append(String.format("| %-90s | %23s | %13s |%n", String.format("end-to-end latency p50 / p99 / max, ms, at %,d events/s for %d s",
-                    latencyRate, latencySeconds), percentile(f.latency, 0.5) + " / " + percentile(f.latency, 0.99) + " / "
-                    + f.latency[f.latency.length - 1], ""));
+        if (!f.steady.isEmpty()) {
+            String at = String.format("at a steady %,d orders/s for %d s, median of %d run(s)", latencyRate, latencySeconds, f.steady.size());
+            row(out, "order to decision p50 / p99 over the whole run, cold start included, ms, " + at,
+                    medianOf(f.steady, Steady::decision, 0.5) + " / " + medianOf(f.steady, Steady::decision, 0.99));
+            row(out, "  the same, after the first minute (warm JVM), ms", medianOf(f.steady, Steady::warmDecision, 0.5) + " / "
+                    + medianOf(f.steady, Steady::warmDecision, 0.99));
+            row(out, "  every event in every service, produced to claimed, p50 / p99, ms",
+                    medianOf(f.steady, Steady::latency, 0.5) + " / " + medianOf(f.steady, Steady::latency, 0.99));
         }
-        if (f.decision != null) {
-            out.append(String.format("| %-90s | %23s | %13s |%n", "order to decision (status change applied by order-service) p50 / p99 / max, ms",
-                    percentile(f.decision, 0.5) + " / " + percentile(f.decision, 0.99) + " / " + f.decision[f.decision.length - 1], ""));
+        if (f.heapRun != null) {
+            List<Long> live = f.heapRun.liveHeap();
+            row(out, String.format("live heap after a full collection, each minute of %d at %,d orders/s, MB", heapMinutes, latencyRate),
+                    live.toString());
+            if (live.size() >= 2) {
+                row(out, "  its growth from the first minute's reading to the last, %", String.format("%+.1f",
+                        100.0 * (live.get(live.size() - 1) - live.get(0)) / live.get(0)));
+            }
         }
         out.append(String.format("| %-90s | %23s | %13s |%n", "application peak heap / peak RSS, MB (all runs)",
                 mb(f.heap) + " / " + mb(f.rss), ""));
         out.append(String.format("| %-90s | %23s | %13s |%n", "application start-to-ready, ms (JVM spawn to Camel started, median)",
                 medianReady(f), ""));
-        out.append("latency detail: ").append(f.latencyDetail).append('\n');
+        f.steady.forEach(steady -> out.append("steady run: ").append(steady.detail()).append('\n'));
+        if (f.heapRun != null) {
+            out.append("heap run: ").append(f.heapRun.detail()).append('\n');
+        }
         return out.toString();
+    }
+
+    private static void row(StringBuilder out, String figure, String value) {
+        out.append(String.format("| %-90s | %23s | %13s |%n", figure, value, ""));
+    }
+
+    /** The median over the runs of one percentile of one of their figures; -1 if no run has it. */
+    private static long medianOf(List<Steady> runs, Function<Steady, long[]> figure, double q) {
+        List<Double> values = runs.stream().map(figure).filter(Objects::nonNull).map(v -> (double) percentile(v, q)).toList();
+        return values.isEmpty() ? -1 : median(values).longValue();
     }
 
     private static String resultLine(String database, Figures f) {
@@ -452,12 +555,13 @@ public final class Benchmark {
         f.rates.forEach((name, values) -> line.append(String.format(" %s=%.0f", name.replace("-service", "").replace(WARM, "_2nd"),
                 median(values))));
         versusBaselineC(f).forEach((service, ratio) -> line.append(String.format(" %s_vs_C=%.3f", service.replace("-service", ""), ratio)));
-        if (f.latency != null) {
-            line.append(String.format(" p50=%dms p99=%dms max=%dms", percentile(f.latency, 0.5), percentile(f.latency, 0.99),
-                    f.latency[f.latency.length - 1]));
+        if (!f.steady.isEmpty()) {
+            line.append(String.format(" decision_p50=%dms decision_p99=%dms decision_warm_p99=%dms event_p99=%dms",
+                    medianOf(f.steady, Steady::decision, 0.5), medianOf(f.steady, Steady::decision, 0.99),
+                    medianOf(f.steady, Steady::warmDecision, 0.99), medianOf(f.steady, Steady::latency, 0.99)));
         }
-        if (f.decision != null) {
-            line.append(String.format(" decision_p50=%dms decision_p99=%dms", percentile(f.decision, 0.5), percentile(f.decision, 0.99)));
+        if (f.heapRun != null) {
+            line.append(" live_heap_mb=").append(f.heapRun.liveHeap().toString().replace(" ", ""));
         }
         return line.append(String.format(" heap=%dMB rss=%dMB ready=%dms", mb(f.heap), mb(f.rss),
                 medianReady(f))).toString();

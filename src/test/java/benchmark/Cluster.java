@@ -63,6 +63,12 @@ final class Cluster implements AutoCloseable {
      * compiler; baseline A runs in the benchmark's JVM, warm from the runs before).
      */
     Drained drain(AppRun app, List<String> groups, long records, Map<String, Long> ends, Duration timeout) throws Exception {
+        return drain(app, groups, records, ends, () -> true, timeout);
+    }
+
+    /** The same, and also until {@code settled} says the work the run owes beyond its offsets is done (checked last). */
+    Drained drain(AppRun app, List<String> groups, long records, Map<String, Long> ends, Callable<Boolean> settled,
+                  Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         long startNanos = 0;
         long startCommitted = 0;
@@ -86,7 +92,7 @@ final class Cluster implements AutoCloseable {
                 halfNanos = now;
                 halfCommitted = least;
             }
-            if (startNanos != 0 && drained(groups, committed, ends)) {
+            if (startNanos != 0 && drained(groups, committed, ends) && settled.call()) {
                 double rate = (records - startCommitted) / ((now - startNanos) / 1e9);
                 return new Drained(rate, now > halfNanos ? (records - halfCommitted) / ((now - halfNanos) / 1e9) : rate);
             }
