@@ -6,9 +6,13 @@ import org.orderevents.db.Database;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -65,6 +69,39 @@ final class BenchDatabase implements AutoCloseable {
                 statement.executeUpdate("UPDATE stock SET available = 1000000000");
             }
         }
+    }
+
+    /**
+     * PostgreSQL's count of committed transactions in the whole database ({@code pg_stat_database.xact_commit}), -1 on
+     * H2. A server backend reports its counts when its connection closes (or within seconds while idle).
+     */
+    long commits() throws SQLException {
+        if (schema == null) {
+            return -1;
+        }
+        try (Connection connection = connect(postgresBase, user); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    /** Rows inserted / updated / deleted per table of this run's schema so far (PostgreSQL's statistics); empty on H2. */
+    Map<String, long[]> rowsWritten() throws SQLException {
+        Map<String, long[]> written = new TreeMap<>();
+        if (schema == null) {
+            return written;
+        }
+        try (Connection connection = connect(postgresBase, user); PreparedStatement select = connection.prepareStatement(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables WHERE schemaname = ?")) {
+            select.setString(1, schema);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    written.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3), rows.getLong(4)});
+                }
+            }
+        }
+        return written;
     }
 
     @Override

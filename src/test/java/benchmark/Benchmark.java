@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  * Options (system properties): {@code bench.events} (100000), {@code bench.runs} (3), {@code bench.databases}
  * (h2,postgresql), {@code bench.services} (email-service,inventory-service,analytics-service,order-service),
  * {@code bench.latency.rate} (2000 events/s), {@code bench.latency.seconds} (30; 0 skips the latency runs),
- * {@code bench.heap.minutes} (0, which skips the heap run),
+ * {@code bench.heap.minutes} (0, which skips the heap run), {@code bench.heap.database} (h2),
  * {@code bench.all} (true; false skips the run of all routes together), {@code bench.app.xmx} (512m),
  * {@code bench.app.jvm-args} (extra options of the application's JVM, space-separated, e.g. a JFR recording),
  * {@code bench.postgres.url} (jdbc:postgresql://127.0.0.1:5432/test), {@code bench.postgres.user} (postgres).
@@ -66,6 +66,8 @@ public final class Benchmark {
     private final int latencySeconds = Integer.getInteger("bench.latency.seconds", 30);
     /** Minutes of a steady run at bench.latency.rate that reads the live heap after a full collection each minute; 0 skips it. */
     private final int heapMinutes = Integer.getInteger("bench.heap.minutes", 0);
+    /** The database of the heap run: H2, the default profile's, whose file keeps a record in memory that PostgreSQL has not. */
+    private final String heapDatabase = System.getProperty("bench.heap.database", "h2");
     private final String xmx = System.getProperty("bench.app.xmx", "512m");
     /** false skips the run of all routes together (a quick look at one service). */
     private final boolean allRun = Boolean.parseBoolean(System.getProperty("bench.all", "true"));
@@ -167,7 +169,7 @@ public final class Benchmark {
                 figures.steady.add(steadyRun(database, database + "-latency-" + run, latencySeconds, false, figures));
             }
         }
-        if (heapMinutes > 0) {
+        if (heapMinutes > 0 && database.equals(heapDatabase)) {
             figures.heapRun = steadyRun(database, database + "-heap", heapMinutes * 60, true, figures);
         }
         return figures;
@@ -239,6 +241,8 @@ public final class Benchmark {
         Path dir = work.resolve(label + "-" + service);
         try (BenchDatabase db = freshDatabase(database, dir)) {
             db.prepareForApp();
+            long commitsBefore = db.commits();
+            Map<String, long[]> rowsBefore = db.rowsWritten();
             Cluster.Drained rate;
             try (EmailsSent sent = new EmailsSent(db, events);
                  AppRun app = AppRun.start(appProperties(db, dir, services), xmx, jvmArgs(label + "-" + service), logs.resolve(label + "-" + service + ".log"))) {
@@ -247,6 +251,9 @@ public final class Benchmark {
             }
             System.out.println("  processed_events rows: " + processedCounts(db)
                     + dlqNote(cluster.end("orders.dlq") + cluster.end("inventory.dlq") - deadLetters));
+            if (commitsBefore >= 0) {
+                System.out.println("  " + writesPerOrder(db, commitsBefore, rowsBefore));
+            }
             return rate;
         } finally {
             delete(dir);
@@ -466,6 +473,28 @@ public final class Benchmark {
                 dataSource.close();
             }
         }
+    }
+
+    /**
+     * The database work per order.created of the run, from PostgreSQL's statistics: transactions committed (the whole
+     * database's, so the benchmark's few checks are in it), and rows inserted / updated / deleted per table.
+     */
+    private String writesPerOrder(BenchDatabase db, long commitsBefore, Map<String, long[]> rowsBefore) throws SQLException {
+        // the application's connections have closed: their backends have reported their counts, or do within a second
+        long commits = db.commits() - commitsBefore;
+        StringBuilder line = new StringBuilder(String.format("per order: %.2f transactions; rows inserted/updated/deleted:", (double) commits / events));
+        long total = 0;
+        for (Map.Entry<String, long[]> table : db.rowsWritten().entrySet()) {
+            long[] before = rowsBefore.getOrDefault(table.getKey(), new long[3]);
+            long[] rows = table.getValue();
+            long written = rows[0] - before[0] + rows[1] - before[1] + rows[2] - before[2];
+            if (written > 0) {
+                total += written;
+                line.append(String.format(" %s %.2f/%.2f/%.2f", table.getKey(), (double) (rows[0] - before[0]) / events,
+                        (double) (rows[1] - before[1]) / events, (double) (rows[2] - before[2]) / events));
+            }
+        }
+        return line.append(String.format("; %.2f rows in all", (double) total / events)).toString();
     }
 
     /** Rows of processed_events per service after the run: each service must have done real work on every event. */
