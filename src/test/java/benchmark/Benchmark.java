@@ -460,10 +460,17 @@ public final class Benchmark {
             if (dataSource == null) {
                 dataSource = db.open();
             }
-            try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
-                 ResultSet rows = statement.executeQuery("SELECT COUNT(*), COUNT(sent_at) FROM email_outbox")) {
+            // two counts the database answers without reading the table: its size, and the unsent rows from their index
+            try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+                return count(statement, "SELECT COUNT(*) FROM email_outbox") >= events
+                        && count(statement, "SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL") == 0;
+            }
+        }
+
+        private static long count(Statement statement, String sql) throws SQLException {
+            try (ResultSet rows = statement.executeQuery(sql)) {
                 rows.next();
-                return rows.getLong(1) >= events && rows.getLong(2) == rows.getLong(1);
+                return rows.getLong(1);
             }
         }
 
@@ -482,7 +489,8 @@ public final class Benchmark {
     private String writesPerOrder(BenchDatabase db, long commitsBefore, Map<String, long[]> rowsBefore) throws SQLException {
         // the application's connections have closed: their backends have reported their counts, or do within a second
         long commits = db.commits() - commitsBefore;
-        StringBuilder line = new StringBuilder(String.format("per order: %.2f transactions; rows inserted/updated/deleted:", (double) commits / events));
+        StringBuilder line = new StringBuilder(String.format("database work: %,d transactions committed (%.1f per 1,000 orders); "
+                + "rows inserted/updated/deleted per order:", commits, 1000.0 * commits / events));
         long total = 0;
         for (Map.Entry<String, long[]> table : db.rowsWritten().entrySet()) {
             long[] before = rowsBefore.getOrDefault(table.getKey(), new long[3]);
