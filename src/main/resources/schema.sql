@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS processed_events (
 CREATE INDEX IF NOT EXISTS processed_events_age ON processed_events (processed_at);
 
 -- email-service: the transactional outbox. The e-mail of an event is written here in the event's transaction, with its
--- processed_events row; the sender delivers it later, in rounds of up to 100 rows per transaction, and marks it sent.
+-- processed_events row; the sender delivers it later, in rounds of up to 500 rows per transaction, and marks it sent.
 CREATE TABLE IF NOT EXISTS email_outbox (
     event_id   VARCHAR(200)  PRIMARY KEY,
     recipient  VARCHAR(320)  NOT NULL,

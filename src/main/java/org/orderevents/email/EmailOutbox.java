@@ -22,14 +22,14 @@ import java.util.List;
  * The transactional e-mail outbox, table {@code email_outbox}. email-service {@linkplain #add adds} the e-mail of an
  * event on the event's transaction, so the e-mail and the event's {@code processed_events} row commit together: one
  * e-mail per event, and a crash loses neither. The sender route (email-service.camel.yaml) delivers the unsent rows in
- * {@linkplain #deliverRound rounds} of up to 100, a transaction per round. A crash before a round commits delivers its
+ * {@linkplain #deliverRound rounds} of up to 500, a transaction per round. A crash before a round commits delivers its
  * e-mails once more: at least once from the outbox.
  */
 public class EmailOutbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmailOutbox.class);
-    /** Rows per sender round: bounds the round when the mail server is slow; the next round takes the rest. */
-    private static final int ROUND = 100;
+    /** Rows per sender round: few commits (each writes the pages it changed, on H2), and a bound on what a crash repeats. */
+    private static final int ROUND = 500;
     /** A round's e-mails; sent_at first in the ORDER BY, as in index email_outbox_due, so they come in its order, unsorted. */
     static final String DUE = "SELECT event_id, sender, recipient, subject, body, attempts FROM email_outbox "
             + "WHERE sent_at IS NULL AND (retry_at IS NULL OR retry_at <= ?) ORDER BY sent_at, attempts, created_at LIMIT " + ROUND;
@@ -64,7 +64,7 @@ public class EmailOutbox {
     }
 
     /**
-     * A round of the sender (route email-outbox-sender), in a transaction of its own: up to 100 unsent e-mails that
+     * A round of the sender (route email-outbox-sender), in a transaction of its own: up to 500 unsent e-mails that
      * are due, {@linkplain #claim claimed}, each delivered through direct:deliver-email; a failed one is counted and
      * waits out its back-off, and the round commits. A round that cannot commit (the database away) leaves every
      * e-mail of it unsent, so the next round delivers them again. True when the round was full: more may be due.
@@ -98,7 +98,7 @@ public class EmailOutbox {
     }
 
     /**
-     * Up to 100 unsent e-mails that are due (new, or past their back-off), fewest attempts first, so one that keeps
+     * Up to 500 unsent e-mails that are due (new, or past their back-off), fewest attempts first, so one that keeps
      * failing never holds back new ones.
      */
     private static List<Email> due(Connection connection) throws SQLException {

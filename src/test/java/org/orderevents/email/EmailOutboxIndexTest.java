@@ -54,7 +54,7 @@ class EmailOutboxIndexTest {
                     plan = rows.getString(1);
                 }
             }
-            assertThat(plan).as("5,000 unsent rows, the round reads 100").contains("email_outbox_due", "index sorted", "scanCount: 100");
+            assertThat(plan).as("5,000 unsent rows, the round reads 500").contains("email_outbox_due", "index sorted", "scanCount: 500");
         }
     }
 
