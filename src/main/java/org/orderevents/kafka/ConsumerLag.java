@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.orderevents.metrics.EventMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +77,8 @@ public class ConsumerLag extends PeriodicReading {
     private final Map<Partition, Progress> progress = new ConcurrentHashMap<>();
     private volatile long readAtMillis;
     private volatile String error;
+    /** The reading before failed with an error that passes by itself; a second one in a row is logged. */
+    private boolean retriedOnce;
     private Admin admin;
 
     public ConsumerLag(CamelContext context, EventMetrics metrics, long intervalMs, long maxLag, long maxLagMillis,
@@ -119,11 +122,19 @@ public class ConsumerLag extends PeriodicReading {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             String message = e.getCause() != null ? e.getCause().toString() : e.toString();
+            if (e.getCause() instanceof RetriableException && error == null && !retriedOnce) {
+                // a broker whose metadata has not caught up yet (a first start on a fresh cluster): the next reading asks again
+                retriedOnce = true;
+                LOG.debug("The consumer lag is read again at the next reading: {}", message);
+                return;
+            }
             if (error == null) {
                 LOG.warn("Cannot read the consumer lag: {}", message);
             }
             error = message;
+            return;
         }
+        retriedOnce = false;
     }
 
     private Map<Partition, Reading> readAll() throws Exception {
