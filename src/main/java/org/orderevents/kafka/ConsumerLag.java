@@ -79,6 +79,8 @@ public class ConsumerLag extends PeriodicReading {
     private volatile String error;
     /** The reading before failed with an error that passes by itself; a second one in a row is logged. */
     private boolean retriedOnce;
+    /** This failure has been logged once; the next is logged after a reading succeeds. */
+    private boolean warned;
     private Admin admin;
 
     public ConsumerLag(CamelContext context, EventMetrics metrics, long intervalMs, long maxLag, long maxLagMillis,
@@ -122,19 +124,19 @@ public class ConsumerLag extends PeriodicReading {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             String message = e.getCause() != null ? e.getCause().toString() : e.toString();
-            if (e.getCause() instanceof RetriableException && error == null && !retriedOnce) {
+            if (e.getCause() instanceof RetriableException && !retriedOnce) {
                 // a broker whose metadata has not caught up yet (a first start on a fresh cluster): the next reading asks again
                 retriedOnce = true;
                 LOG.debug("The consumer lag is read again at the next reading: {}", message);
-                return;
-            }
-            if (error == null) {
+            } else if (!warned) {
+                warned = true;
                 LOG.warn("Cannot read the consumer lag: {}", message);
             }
             error = message;
             return;
         }
         retriedOnce = false;
+        warned = false;
     }
 
     private Map<Partition, Reading> readAll() throws Exception {
