@@ -73,6 +73,24 @@ CREATE TABLE IF NOT EXISTS analytics_revenue_by_user (
     user_id VARCHAR(200)   PRIMARY KEY,
     revenue NUMERIC(18, 2) NOT NULL
 );
+-- the orders analytics-service counted, one row per order.created event: the figures above are these rows' sums, kept
+-- in the same transaction, so a reprocess can take an event's share out and count it again (docs/reprocess.md)
+CREATE TABLE IF NOT EXISTS analytics_orders (
+    event_id   VARCHAR(200)   PRIMARY KEY,
+    user_id    VARCHAR(200)   NOT NULL,
+    order_hour VARCHAR(16)    NOT NULL,
+    total      NUMERIC(14, 2) NOT NULL
+);
+-- a reprocess's test of whether a user still has orders
+CREATE INDEX IF NOT EXISTS analytics_orders_user ON analytics_orders (user_id);
+-- since when a service's state can have events taken out: a database whose figures count orders without their rows
+-- (counted before analytics_orders existed) is reprocessed only from the time this table first saw that
+CREATE TABLE IF NOT EXISTS reprocess_coverage (
+    service VARCHAR(100) PRIMARY KEY,
+    since   TIMESTAMP    NOT NULL
+);
+INSERT INTO reprocess_coverage (service, since) SELECT 'analytics-service', LOCALTIMESTAMP FROM analytics_totals
+    WHERE id = 1 AND total_orders > (SELECT COUNT(*) FROM analytics_orders) ON CONFLICT DO NOTHING;
 
 -- Retries that hold back only their own key: one row per record a consumer group parked on <topic>.retry (the record
 -- that failed, and every later record of its key behind it). A key is parked while it has a row; the rows, written in
@@ -138,4 +156,31 @@ CREATE TABLE IF NOT EXISTS stock_reservations (
     order_id VARCHAR(200) PRIMARY KEY,
     items    TEXT         NOT NULL,
     released BOOLEAN      NOT NULL DEFAULT FALSE
+);
+
+-- A reprocess of a service from a point in time (reprocess/): one row per run, and where it is in each partition. The
+-- instance that runs it holds it while its heartbeat is recent; each batch commits its position with its effects.
+CREATE TABLE IF NOT EXISTS reprocess_runs (
+    run_id       VARCHAR(36)   PRIMARY KEY,
+    service      VARCHAR(100)  NOT NULL,
+    -- the service while the run is under way, null once done: one run at a time per service
+    active_service VARCHAR(100) UNIQUE,
+    topic        VARCHAR(200)  NOT NULL,
+    from_time    TIMESTAMP     NOT NULL,
+    requested_at TIMESTAMP     NOT NULL,
+    state        VARCHAR(20)   NOT NULL,
+    owner        VARCHAR(200),
+    heartbeat_at TIMESTAMP,
+    finished_at  TIMESTAMP,
+    events_done  BIGINT        NOT NULL DEFAULT 0,
+    events_failed BIGINT       NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS reprocess_runs_requested ON reprocess_runs (requested_at);
+CREATE TABLE IF NOT EXISTS reprocess_positions (
+    run_id       VARCHAR(36)   NOT NULL,
+    partition_no INTEGER       NOT NULL,
+    start_offset BIGINT        NOT NULL,
+    end_offset   BIGINT        NOT NULL,
+    next_offset  BIGINT        NOT NULL,
+    PRIMARY KEY (run_id, partition_no)
 );

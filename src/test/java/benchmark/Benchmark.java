@@ -1,22 +1,30 @@
 package benchmark;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.orderevents.event.EventCodec;
+import org.orderevents.event.Json;
 import org.orderevents.kafka.EmbeddedKafka;
 import org.orderevents.kafka.TopicSetup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -29,6 +37,7 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
@@ -48,6 +57,7 @@ import java.util.stream.Stream;
  * (h2,postgresql), {@code bench.services} (email-service,inventory-service,analytics-service,order-service),
  * {@code bench.latency.rate} (2000 events/s), {@code bench.latency.seconds} (30; 0 skips the latency runs),
  * {@code bench.heap.minutes} (0, which skips the heap run), {@code bench.heap.database} (h2),
+ * {@code bench.reprocess.seconds} (0, which skips the reprocess run),
  * {@code bench.all} (true; false skips the run of all routes together), {@code bench.app.xmx} (512m),
  * {@code bench.app.jvm-args} (extra options of the application's JVM, space-separated, e.g. a JFR recording),
  * {@code bench.postgres.url} (jdbc:postgresql://127.0.0.1:5432/test), {@code bench.postgres.user} (postgres).
@@ -69,6 +79,10 @@ public final class Benchmark {
     /** The database of the heap run: H2, the default profile's, whose file keeps a record in memory that PostgreSQL has not. */
     private final String heapDatabase = System.getProperty("bench.heap.database", "h2");
     private final String xmx = System.getProperty("bench.app.xmx", "512m");
+    /** Seconds of orders at bench.latency.rate during a reprocess of analytics-service over the pre-loaded topic; 0 skips it. */
+    private final int reprocessSeconds = Integer.getInteger("bench.reprocess.seconds", 0);
+    /** When the benchmark began: before every record of its topics, the point a reprocess starts from. */
+    private final Instant began = Instant.now();
     /** false skips the run of all routes together (a quick look at one service). */
     private final boolean allRun = Boolean.parseBoolean(System.getProperty("bench.all", "true"));
     private final String postgresUrl = System.getProperty("bench.postgres.url", "jdbc:postgresql://127.0.0.1:5432/test");
@@ -89,6 +103,8 @@ public final class Benchmark {
         /** The steady runs at bench.latency.rate, one per run; and the long one that reads the live heap. */
         final List<Steady> steady = new ArrayList<>();
         Steady heapRun;
+        /** The reprocess run's line (bench.reprocess.seconds). */
+        String reprocess;
     }
 
     private Benchmark(Path work, String brokers, Cluster cluster) {
@@ -168,6 +184,9 @@ public final class Benchmark {
             for (int run = 1; run <= runs; run++) {
                 figures.steady.add(steadyRun(database, database + "-latency-" + run, latencySeconds, false, figures));
             }
+        }
+        if (reprocessSeconds > 0) {
+            figures.reprocess = reprocessRun(database, database + "-reprocess");
         }
         if (heapMinutes > 0 && database.equals(heapDatabase)) {
             figures.heapRun = steadyRun(database, database + "-heap", heapMinutes * 60, true, figures);
@@ -368,6 +387,90 @@ public final class Benchmark {
     }
 
     private static final String ORDER_SERVICE = "order-service";
+
+    /**
+     * All services on the pre-loaded topic, drained; then orders at {@code bench.latency.rate} for
+     * {@code bench.reprocess.seconds}, and meanwhile a reprocess of analytics-service from before the topic's first
+     * record (POST /admin/reprocess). Reports how long the reprocess took for how many events, and the order to
+     * decision latency of the orders sent while it ran against those sent after it (what it costs the running services).
+     */
+    private String reprocessRun(String database, String label) throws Exception {
+        prepareTopics();
+        cluster.deleteServiceGroups();
+        Path dir = work.resolve(label);
+        int total = latencyRate * reprocessSeconds;
+        try (BenchDatabase db = freshDatabase(database, dir)) {
+            db.prepareForApp();
+            Map<String, String> properties = new HashMap<>(appProperties(db, dir, "all"));
+            properties.put("admin.token", "bench");
+            String api = "http://localhost:" + properties.get("http.port");
+            long[] sent = new long[total];
+            Map<String, Integer> index = new HashMap<>();
+            long startedAt;
+            long doneAt;
+            JsonNode run;
+            try (EmailsSent emails = new EmailsSent(db, events);
+                 AppRun app = AppRun.start(properties, xmx, jvmArgs(label), logs.resolve(label + ".log"))) {
+                cluster.drain(app, List.copyOf(Cluster.GROUPS.keySet()), events, Map.of("orders", 2L * events, "inventory", (long) events),
+                        emails, DRAIN_TIMEOUT);
+                CompletableFuture<Double> producing = CompletableFuture.supplyAsync(() -> produceSteadily(total, sent, index));
+                HttpClient http = HttpClient.newHttpClient();
+                startedAt = System.currentTimeMillis();
+                HttpResponse<String> asked = http.send(HttpRequest.newBuilder(URI.create(api + "/admin/reprocess"))
+                        .header("Content-Type", "application/json").header("Authorization", "Bearer bench")
+                        .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("service", "analytics-service",
+                                "from", began.toString())))).build(), HttpResponse.BodyHandlers.ofString());
+                if (asked.statusCode() != 202) {
+                    throw new IllegalStateException("reprocess refused: " + asked.body());
+                }
+                while (true) {
+                    run = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(api + "/admin/reprocess")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body()).get(0);
+                    if (!run.get("state").asText().equals("running")) {
+                        break;
+                    }
+                    LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+                }
+                doneAt = System.currentTimeMillis();
+                producing.get();
+                cluster.drain(app, List.copyOf(Cluster.GROUPS.keySet()), events + total,
+                        Map.of("orders", 2L * (events + total), "inventory", (long) (events + total)), DRAIN_TIMEOUT);
+            }
+            Map<String, Integer> decisions = decisionIds(index);
+            List<Long> during = new ArrayList<>();
+            List<Long> after = new ArrayList<>();
+            try (HikariDataSource dataSource = db.open(); Connection connection = dataSource.getConnection();
+                 PreparedStatement select = connection.prepareStatement(
+                         "SELECT event_id, processed_at FROM processed_events WHERE processor_name = ?")) {
+                select.setString(1, ORDER_SERVICE);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        Integer i = decisions.get(rows.getString(1));
+                        if (i != null) {
+                            (sent[i] < doneAt ? during : after).add(rows.getTimestamp(2).getTime() - sent[i]);
+                        }
+                    }
+                }
+            }
+            double seconds = (doneAt - startedAt) / 1000.0;
+            String line = String.format("reprocess of analytics-service from the first record: %,d events (%,d orders counted "
+                    + "again) in %.1f s, %,.0f events/s, while %,d orders arrived at %d/s; order to decision p50 / p99 of "
+                    + "those sent during it %s ms, after it %s ms", run.get("events").asLong(), run.get("events_done").asLong(),
+                    seconds, run.get("events").asLong() / seconds, total, latencyRate, quantiles(during), quantiles(after));
+            System.out.println(label + ": " + line);
+            return line;
+        } finally {
+            delete(dir);
+        }
+    }
+
+    private static String quantiles(List<Long> latencies) {
+        if (latencies.isEmpty()) {
+            return "(none)";
+        }
+        long[] v = sorted(latencies);
+        return percentile(v, 0.5) + " / " + percentile(v, 0.99) + " (" + v.length + ")";
+    }
 
     /**
      * The event ids of the status change that each sent order.created can end in, to its index: inventory-service
@@ -577,6 +680,9 @@ public final class Benchmark {
         out.append(String.format("| %-90s | %23s | %13s |%n", "application start-to-ready, ms (JVM spawn to Camel started, median)",
                 medianReady(f), ""));
         f.steady.forEach(steady -> out.append("steady run: ").append(steady.detail()).append('\n'));
+        if (f.reprocess != null) {
+            out.append(f.reprocess).append('\n');
+        }
         if (f.heapRun != null) {
             out.append("heap run: ").append(f.heapRun.detail()).append('\n');
         }

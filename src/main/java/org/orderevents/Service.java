@@ -5,6 +5,7 @@ import org.orderevents.api.OrdersApiBeans;
 import org.orderevents.email.EmailServiceBeans;
 import org.orderevents.inventory.InventoryServiceBeans;
 import org.orderevents.order.OrderServiceBeans;
+import org.orderevents.reprocess.Reprocess;
 import org.orderevents.wiring.ServiceBeans;
 
 import java.util.Arrays;
@@ -18,12 +19,19 @@ import java.util.Optional;
  */
 public enum Service {
 
-    /** The HTTP API: orders in, the read endpoints, the dead letters API, the live view. */
-    ORDERS_API("orders-api", List.of("orders-api", "dead-letters-api", "live-view"), Role.PUBLISHES, OrdersApiBeans::bind),
-    EMAIL("email-service", List.of("email-service"), Role.CONSUMES, EmailServiceBeans::bind),
-    INVENTORY("inventory-service", List.of("inventory-service"), Role.CONSUMES_AND_PUBLISHES, InventoryServiceBeans::bind),
-    ANALYTICS("analytics-service", List.of("analytics-service"), Role.CONSUMES, AnalyticsServiceBeans::bind),
-    ORDER("order-service", List.of("order-service"), Role.CONSUMES_AND_PUBLISHES, OrderServiceBeans::bind),
+    /** The HTTP API: orders in, the read endpoints, the dead letters and reprocess APIs, the live view. */
+    ORDERS_API("orders-api", List.of("orders-api", "dead-letters-api", "reprocess-api", "live-view"), Role.PUBLISHES,
+            OrdersApiBeans::bind),
+    EMAIL("email-service", List.of("email-service"), Role.CONSUMES, EmailServiceBeans::bind,
+            Reprocess.refused("it sends an e-mail per event, and would send the e-mails of every event since then again")),
+    INVENTORY("inventory-service", List.of("inventory-service"), Role.CONSUMES_AND_PUBLISHES, InventoryServiceBeans::bind,
+            Reprocess.refused("it reserves stock and publishes inventory.reserved / inventory.failed per order, and would "
+                    + "reserve the stock again and publish results that order-service turns into status changes and e-mails")),
+    ANALYTICS("analytics-service", List.of("analytics-service"), Role.CONSUMES, AnalyticsServiceBeans::bind,
+            Reprocess.of("orders", "direct:analytics-service-event", "orderTotals")),
+    ORDER("order-service", List.of("order-service"), Role.CONSUMES_AND_PUBLISHES, OrderServiceBeans::bind,
+            Reprocess.refused("it publishes a status change per inventory result, and its orders table keeps each order's "
+                    + "last status, not the events that made it, so their effects cannot be taken out")),
     // a new service goes above this line
     ;
 
@@ -39,17 +47,26 @@ public enum Service {
     /** Shared route files: the batch consumers' templates, and the relay of the event outbox. */
     static final String EVENT_BATCHES = "event-batches";
     static final String EVENT_OUTBOX = "event-outbox";
+    /** Shared route file: the worker that runs reprocess runs, in a process of a service that can be reprocessed. */
+    static final String REPROCESS_WORKER = "reprocess-worker";
 
     private final String id;
     private final List<String> routeFiles;
     private final Role role;
     private final ServiceBeans beans;
+    private final Reprocess reprocess;
 
+    /** A service that cannot be reprocessed: what it did cannot be taken out (docs/reprocess.md). */
     Service(String id, List<String> routeFiles, Role role, ServiceBeans beans) {
+        this(id, routeFiles, role, beans, Reprocess.refused("it has no state a reprocess can take events out of"));
+    }
+
+    Service(String id, List<String> routeFiles, Role role, ServiceBeans beans, Reprocess reprocess) {
         this.id = id;
         this.routeFiles = routeFiles;
         this.role = role;
         this.beans = beans;
+        this.reprocess = reprocess;
     }
 
     /** Its name in the setting {@code services}; for a consumer, also its group and its processor name. */
@@ -65,6 +82,11 @@ public enum Service {
     /** Binds the beans its route files call; a consumer's repository is bound before, as {@link #repositoryBean()}. */
     public ServiceBeans beans() {
         return beans;
+    }
+
+    /** Whether it can be reprocessed from a point in time, and how; or why not (docs/reprocess.md). */
+    public Reprocess reprocess() {
+        return reprocess;
     }
 
     /** Consumes a topic in batches, so it claims event ids in {@code processed_events} under its name. */
@@ -88,6 +110,11 @@ public enum Service {
 
     public static Optional<Service> byId(String id) {
         return Arrays.stream(values()).filter(service -> service.id.equals(id)).findFirst();
+    }
+
+    /** The services that can be reprocessed from a point in time. */
+    public static List<Service> reprocessable() {
+        return Arrays.stream(values()).filter(service -> service.reprocess.supported()).toList();
     }
 
     public static List<String> ids() {

@@ -52,6 +52,11 @@ public record Services(Set<Service> running) {
         return running.stream().anyMatch(Service::publishesThroughOutbox);
     }
 
+    /** The services it runs that can be reprocessed from a point in time. */
+    public List<Service> reprocessable() {
+        return running.stream().filter(service -> service.reprocess().supported()).toList();
+    }
+
     /** The names under which the services run claim event ids (their consumer groups). */
     public List<String> processorNames() {
         return running.stream().filter(Service::consumes).map(Service::id).toList();
@@ -61,7 +66,8 @@ public record Services(Set<Service> running) {
     public List<String> excludedRouteFiles() {
         Stream<String> others = EnumSet.complementOf(EnumSet.copyOf(running)).stream().flatMap(s -> s.routeFiles().stream());
         Stream<String> shared = Stream.of(anyConsumesInBatches() ? null : Service.EVENT_BATCHES,
-                anyPublishesThroughOutbox() ? null : Service.EVENT_OUTBOX).filter(file -> file != null);
+                anyPublishesThroughOutbox() ? null : Service.EVENT_OUTBOX,
+                reprocessable().isEmpty() ? Service.REPROCESS_WORKER : null).filter(file -> file != null);
         return Stream.concat(others, shared).toList();
     }
 

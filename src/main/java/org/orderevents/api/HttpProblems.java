@@ -5,6 +5,7 @@ import org.apache.camel.Message;
 import org.apache.kafka.common.KafkaException;
 import org.orderevents.db.OutageClassifier;
 import org.orderevents.deadletter.ReplayTooOldException;
+import org.orderevents.reprocess.ReprocessRefusedException;
 import org.orderevents.event.InvalidFieldException;
 import org.orderevents.event.Json;
 import org.orderevents.order.OrderNotFoundException;
@@ -34,6 +35,7 @@ public class HttpProblems {
             new Kind(SchemaNotFoundException.class, 404, "Schema not found"),
             new Kind(StatusConflictException.class, 409, "Status change not allowed"),
             new Kind(ReplayTooOldException.class, 409, "Dead letter too old to replay"),
+            new Kind(ReprocessRefusedException.class, 409, "Reprocess refused"),
             new Kind(IdempotencyKeyReusedException.class, 422, "Idempotency-Key reused"));
 
     public void respond(Exchange exchange) {

@@ -5,6 +5,8 @@ import org.orderevents.analytics.AnalyticsFigures;
 import org.orderevents.deadletter.DeadLetterReplay;
 import org.orderevents.inventory.StockLevels;
 import org.orderevents.order.OrderIntake;
+import org.orderevents.reprocess.ReprocessRequests;
+import org.orderevents.reprocess.ReprocessRuns;
 import org.orderevents.wiring.Wiring;
 
 import java.nio.file.Path;
@@ -27,5 +29,6 @@ public final class OrdersApiBeans {
                 Path.of(wiring.settings().text("data.dir", "data"))));
         wiring.bind("deadLetterReplay", new DeadLetterReplay(context, context.createProducerTemplate(), wiring.metrics(),
                 wiring.idRetention()));
+        wiring.bind("reprocessRequests", new ReprocessRequests(context, new ReprocessRuns(wiring.dataSource()), wiring.idRetention()));
     }
 }

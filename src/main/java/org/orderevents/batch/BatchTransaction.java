@@ -82,15 +82,24 @@ public final class BatchTransaction {
 
     /** Records of a poll (one, or many as a batch with its duplicates looked up first), each parked behind its key if held. */
     public Outcome run(List<Exchange> records, String eventRoute) {
-        return inTransaction(records, eventRoute, false, null);
+        return inTransaction(records, eventRoute, EventMetrics.service(records.get(0)), false, null, null);
     }
 
     /** A parked record's copy, its key's head: tried, never parked behind itself; the extra work commits with it. */
     public Outcome runHead(Exchange copy, String eventRoute, Extra extra) {
-        return inTransaction(List.of(copy), eventRoute, true, extra);
+        return inTransaction(List.of(copy), eventRoute, EventMetrics.service(copy), true, null, extra);
     }
 
-    private Outcome inTransaction(List<Exchange> records, String eventRoute, boolean head, Extra extra) {
+    /**
+     * A reprocess's records, read again from the topic for the group: first the work that takes their effects out
+     * (before), then each through the event route, none parked behind its key (the group's parked records are its
+     * own), then the extra work; one commit.
+     */
+    public Outcome rerun(List<Exchange> records, String eventRoute, String group, Extra before, Extra extra) {
+        return inTransaction(records, eventRoute, group, true, before, extra);
+    }
+
+    private Outcome inTransaction(List<Exchange> records, String eventRoute, String group, boolean head, Extra before, Extra extra) {
         Connection connection;
         try {
             connection = dataSource.getConnection();
@@ -102,7 +111,10 @@ public final class BatchTransaction {
             TransactionScope scope = new TransactionScope(connection, records.size() > 1);
             Outcome outcome;
             try {
-                outcome = events(records, eventRoute, head, scope);
+                if (before != null) {
+                    before.run(scope);
+                }
+                outcome = events(records, eventRoute, group, head, scope);
                 if (outcome instanceof Outcome.Committed) {
                     if (extra != null) {
                         extra.run(scope);
@@ -127,9 +139,9 @@ public final class BatchTransaction {
      * (camel-kafka's producer is asynchronous) does not hold up the next event: the broker's acknowledgements are
      * awaited together, before the commit.
      */
-    private Outcome events(List<Exchange> records, String eventRoute, boolean head, TransactionScope scope) throws Exception {
+    private Outcome events(List<Exchange> records, String eventRoute, String group, boolean head, TransactionScope scope)
+            throws Exception {
         AsyncProducer route = routes.route(eventRoute);
-        String group = EventMetrics.service(records.get(0));
         KeyParking.Gate gate = head ? parking.open(group) : parking.gate(scope.connection(), group);
         ProcessedEvents claims = scope.batch() ? routes.repository(group) : null;
         if (claims != null) {

@@ -78,6 +78,11 @@ public class EventBatch extends ServiceSupport {
         return parked;
     }
 
+    /** The batches' transaction, for a reprocess's records ({@link BatchTransaction#rerun}). */
+    public BatchTransaction transaction() {
+        return transaction;
+    }
+
     /** Route step of a batch consumer with the default retry policy (retry.* in application.properties). */
     public void process(Exchange batch, String eventRoute) throws Exception {
         process(batch, eventRoute, "");

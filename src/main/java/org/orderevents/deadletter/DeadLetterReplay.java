@@ -16,6 +16,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.orderevents.kafka.KafkaClients;
 import org.orderevents.event.EventCodec;
 import org.orderevents.event.Fields;
 import org.orderevents.event.InvalidFieldException;
@@ -227,15 +228,8 @@ public class DeadLetterReplay {
         }
     }
 
-    /** A consumer with the Kafka component's settings (brokers, security), but no group: it commits nothing. */
     private KafkaConsumer<byte[], byte[]> consumer() {
-        KafkaConfiguration kafka = context.getComponent("kafka", KafkaComponent.class).getConfiguration();
-        Properties properties = kafka.createConsumerProperties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
-        properties.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        properties.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(BROKER_TIMEOUT.toMillis()));
-        return new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return KafkaClients.consumer(context, BROKER_TIMEOUT);
     }
 
     private static boolean hasType(ConsumerRecord<byte[], byte[]> letter, String eventType) {

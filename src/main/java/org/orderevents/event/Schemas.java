@@ -32,11 +32,13 @@ public final class Schemas {
 
     /** The documents of {@link #VERSION}, by name; {@code <name>.json} is the file. */
     public static final List<String> DOCUMENTS = List.of("definitions", "envelope", OrderCreated.TYPE, OrderStatusChanged.TYPE,
-            InventoryReserved.TYPE, InventoryFailed.TYPE, "create-order.request", "status-change.request", "dlq-replay.request");
+            InventoryReserved.TYPE, InventoryFailed.TYPE, "create-order.request", "status-change.request", "dlq-replay.request",
+            "reprocess.request");
 
     public static final String CREATE_ORDER = "create-order.request";
     public static final String STATUS_CHANGE = "status-change.request";
     public static final String DLQ_REPLAY = "dlq-replay.request";
+    public static final String REPROCESS = "reprocess.request";
 
     /** The documents' {@code $id}s start with this; the registry maps it to the classpath copy. */
     public static final String ID_PREFIX = "https://order-events.dev/schemas/";

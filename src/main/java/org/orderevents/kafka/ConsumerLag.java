@@ -191,11 +191,13 @@ public class ConsumerLag extends PeriodicReading {
         for (Map.Entry<Partition, Reading> entry : found.entrySet()) {
             Partition partition = entry.getKey();
             Reading reading = entry.getValue();
-            if (readings.put(partition, reading) == null) {
-                metrics.gauge("order_events_consumer_lag", "Events of the partition the consumer group has not committed yet",
-                        () -> readings.get(partition).lag(),
-                        "group", partition.group(), "topic", partition.topic(), "partition", String.valueOf(partition.partition()));
+            if (!readings.containsKey(partition) && !metrics.gauge("order_events_consumer_lag",
+                    "Events of the partition the consumer group has not committed yet", () -> readings.get(partition).lag(),
+                    "group", partition.group(), "topic", partition.topic(), "partition", String.valueOf(partition.partition()))) {
+                // no registry to scrape yet: not a reading, so readiness waits for the next one, whose gauges are scraped
+                return;
             }
+            readings.put(partition, reading);
             lagOfGroup.merge(partition.group(), reading.lag(), Long::sum);
             Progress before = progress.get(partition);
             if (reading.lag() == 0 || before == null || before.committed() != reading.committed()) {

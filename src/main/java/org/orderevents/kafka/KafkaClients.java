@@ -5,9 +5,14 @@ import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.component.kafka.KafkaConfiguration;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 
 /** Kafka clients of the project's own (topic set-up, health) made with the Camel Kafka component's settings. */
 public final class KafkaClients {
@@ -39,5 +44,16 @@ public final class KafkaClients {
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
         config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
         return Admin.create(config);
+    }
+
+    /** A consumer with the Kafka component's settings (brokers, security), but no group: it commits nothing. */
+    public static KafkaConsumer<byte[], byte[]> consumer(CamelContext context, Duration apiTimeout) {
+        KafkaConfiguration kafka = context.getComponent("kafka", KafkaComponent.class).getConfiguration();
+        Properties properties = kafka.createConsumerProperties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokers());
+        properties.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        properties.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(apiTimeout.toMillis()));
+        return new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 }

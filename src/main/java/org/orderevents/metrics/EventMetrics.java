@@ -105,13 +105,26 @@ public class EventMetrics extends EventNotifierSupport {
         registry().counter("order_events_outbox_published").increment(records);
     }
 
+    /** Events a reprocess of the service made again. */
+    public void reprocessed(String service, int events) {
+        registry().counter("order_events_reprocessed", "service", service).increment(events);
+    }
+
     public void replayed(String topic) {
         registry().counter("order_events_replayed", "topic", topic).increment();
     }
 
-    /** A gauge read at each scrape, with its labels (name, value, ...). */
-    public void gauge(String name, String description, Supplier<Number> value, String... labels) {
-        Gauge.builder(name, value).description(description).tags(labels).register(registry());
+    /**
+     * A gauge read at each scrape, with its labels (name, value, ...); false, and nothing registered, while camel-main
+     * has not made its registry yet (a gauge in the global registry would never be scraped).
+     */
+    public boolean gauge(String name, String description, Supplier<Number> value, String... labels) {
+        MeterRegistry scraped = registry();
+        if (scraped == Metrics.globalRegistry) {
+            return false;
+        }
+        Gauge.builder(name, value).description(description).tags(labels).register(scraped);
+        return true;
     }
 
     /**

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.Registry;
+import org.orderevents.Service;
 import org.orderevents.Services;
 import org.orderevents.api.HttpProblems;
 import org.orderevents.batch.EventBatch;
@@ -19,12 +20,16 @@ import org.orderevents.kafka.ConsumerLag;
 import org.orderevents.kafka.TopicProducers;
 import org.orderevents.metrics.EventMetrics;
 import org.orderevents.outbox.EventOutbox;
+import org.orderevents.reprocess.ReprocessProgress;
+import org.orderevents.reprocess.ReprocessRuns;
+import org.orderevents.reprocess.ReprocessWorker;
 import org.orderevents.retry.InPlaceRetries;
 import org.orderevents.retry.ParkedCounts;
 import org.orderevents.retry.RetryPolicy;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 
 import static org.orderevents.wiring.Infrastructure.stopping;
 
@@ -82,8 +87,18 @@ final class SharedBeans {
             context.addStartupListener(parkedCounts);
             HealthCheckRegistry.get(context).register(parkedCounts.healthCheck());
         }
+        // the runs' progress on the metrics of the API's process (the live view's) and of the services' own
+        List<Service> reprocessable = services.reprocessable();
+        if (!reprocessable.isEmpty() || services.runs(Service.ORDERS_API)) {
+            ReprocessRuns runs = new ReprocessRuns(dataSource);
+            new ReprocessProgress(runs, metrics).register(services.runs(Service.ORDERS_API) ? Service.reprocessable() : reprocessable);
+            if (!reprocessable.isEmpty()) {
+                registry.bind("reprocessWorker", new ReprocessWorker(context, dataSource, runs, metrics, reprocessable,
+                        Duration.ofMillis(settings.number("reprocess.lease-ms", 30_000)), settings.integer("reprocess.batch-size", 500)));
+            }
+        }
         registry.bind("retention", new Retention(dataSource, idRetention, settings.integer("processed-events.purge-batch-size", 1000),
-                services.processorNames(), services.runs(org.orderevents.Service.EMAIL), services.runs(org.orderevents.Service.ORDERS_API)));
+                services.processorNames(), services.runs(Service.EMAIL), services.runs(Service.ORDERS_API)));
 
         // readiness checks beside Camel's own (context, routes, consumers) on /observe/health; the lag readings cover
         // the consumer groups of the routes this process runs
