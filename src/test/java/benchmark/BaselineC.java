@@ -197,23 +197,30 @@ final class BaselineC {
     }
 
     /**
-     * analytics-service: the poll's orders added up in memory, then, as OrderTotals writes them, one UPDATE of the
-     * totals, and per table (orders by hour, revenue by user) a batch of UPDATEs and a multi-row INSERT of the keys
-     * no row answered for.
+     * analytics-service: the poll's orders added up in memory, then, as OrderTotals writes them, a row per order
+     * (analytics_orders), one UPDATE of the totals, and per table (orders by hour, revenue by user) a batch of UPDATEs
+     * and a multi-row INSERT of the keys no row answered for.
      */
     private static final class Analytics implements Work {
+
+        private static final MultiRowInsert ORDER_ROWS =
+                new MultiRowInsert("INSERT INTO analytics_orders (event_id, user_id, order_hour, total) VALUES (?, ?, ?, ?)");
 
         @Override
         public void write(Connection connection, List<Event<OrderCreated>> events) throws SQLException {
             BigDecimal revenue = BigDecimal.ZERO;
             Map<String, Long> byHour = new TreeMap<>();
             Map<String, BigDecimal> byUser = new TreeMap<>();
+            List<Object[]> rows = new ArrayList<>(events.size());
             for (Event<OrderCreated> event : events) {
                 OrderCreated order = event.data();
+                String hour = order.createdAt().substring(0, 13) + ":00";
                 revenue = revenue.add(order.total());
-                byHour.merge(order.createdAt().substring(0, 13) + ":00", 1L, Long::sum);
+                byHour.merge(hour, 1L, Long::sum);
                 byUser.merge(order.userId(), order.total(), BigDecimal::add);
+                rows.add(new Object[] {event.eventId(), order.userId(), hour, order.total()});
             }
+            ORDER_ROWS.write(connection, rows);
             try (PreparedStatement update = connection.prepareStatement("UPDATE analytics_totals SET total_orders = total_orders + ?, "
                     + "total_revenue = total_revenue + ? WHERE id = 1")) {
                 update.setLong(1, events.size());
@@ -254,6 +261,7 @@ final class BaselineC {
         public void countRows(Connection connection, Map<String, Long> counts) throws SQLException {
             counts.put("analytics_totals.total_orders", count(connection, "SELECT total_orders FROM analytics_totals WHERE id = 1"));
             counts.put("analytics_orders_by_hour.orders", count(connection, "SELECT SUM(orders) FROM analytics_orders_by_hour"));
+            counts.put("analytics_orders", count(connection, "SELECT COUNT(*) FROM analytics_orders"));
         }
     }
 

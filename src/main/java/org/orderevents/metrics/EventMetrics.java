@@ -105,7 +105,7 @@ public class EventMetrics extends EventNotifierSupport {
         registry().counter("order_events_outbox_published").increment(records);
     }
 
-    /** Events a reprocess of the service made again. */
+    /** Events a reprocess of the service ran through its event route again. */
     public void reprocessed(String service, int events) {
         registry().counter("order_events_reprocessed", "service", service).increment(events);
     }

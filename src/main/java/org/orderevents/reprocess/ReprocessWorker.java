@@ -63,10 +63,12 @@ public class ReprocessWorker {
     private final List<Service> services;
     private final Duration lease;
     private final int batchSize;
+    /** Events per second at most (0: as fast as it goes), so that the services running meanwhile keep their pace. */
+    private final int maxRate;
     private final String owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
 
     public ReprocessWorker(CamelContext context, DataSource dataSource, ReprocessRuns runs, EventMetrics metrics,
-            List<Service> services, Duration lease, int batchSize) {
+            List<Service> services, Duration lease, int batchSize, int maxRate) {
         this.context = context;
         this.dataSource = dataSource;
         this.runs = runs;
@@ -74,6 +76,7 @@ public class ReprocessWorker {
         this.services = List.copyOf(services);
         this.lease = lease;
         this.batchSize = batchSize;
+        this.maxRate = maxRate;
     }
 
     /** Timer step: runs a run of this process's services that nobody holds, to its end. */
@@ -94,6 +97,8 @@ public class ReprocessWorker {
                 .forEach(p -> open.put(new TopicPartition(run.topic(), p.partition()), p));
         LOG.info("Reprocess {} of {} from {}: {} events left, run by {}", run.runId(), run.service(), run.from(), run.eventsLeft(), owner);
         Batches batches = new Batches(run, state, transaction, reprocess.eventRoute());
+        long startNanos = System.nanoTime();
+        long handled = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(context, BROKER_TIMEOUT)) {
             consumer.assign(open.keySet());
             open.forEach((partition, position) -> consumer.seek(partition, position.next()));
@@ -106,6 +111,10 @@ public class ReprocessWorker {
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(200));
                 for (TopicPartition partition : polled.partitions()) {
                     ReprocessRuns.Position position = open.get(partition);
+                    if (position == null) {
+                        // done, and paused since: records its last poll fetched past the end
+                        continue;
+                    }
                     List<ConsumerRecord<byte[], byte[]>> records = polled.records(partition).stream()
                             .filter(r -> r.offset() >= position.next() && r.offset() < position.end()).toList();
                     for (int from = 0; from < records.size(); from += batchSize) {
@@ -113,6 +122,11 @@ public class ReprocessWorker {
                         if (!batches.run(partition.partition(), batch)) {
                             LOG.warn("Reprocess {}: another instance took it over; this one stops", run.runId());
                             return;
+                        }
+                        handled += batch.size();
+                        if (maxRate > 0) {
+                            // paced on the clock from the start, as a producer at a steady rate
+                            LockSupport.parkNanos(startNanos + handled * 1_000_000_000L / maxRate - System.nanoTime());
                         }
                     }
                 }
@@ -125,6 +139,7 @@ public class ReprocessWorker {
                             return;
                         }
                         open.remove(partition);
+                        consumer.pause(List.of(partition));
                     } else {
                         open.put(partition, new ReprocessRuns.Position(position.partition(), position.start(), position.end(), next));
                     }
@@ -133,7 +148,7 @@ public class ReprocessWorker {
         }
         runs.finish(run.runId(), owner);
         ReprocessRuns.Run done = runs.run(run.runId()).orElseThrow();
-        LOG.info("Reprocess {} of {} done: {} events made again, {} taken out only (the current code fails on them)",
+        LOG.info("Reprocess {} of {} done: {} events run again, {} taken out only (the current code fails on them)",
                 run.runId(), run.service(), done.eventsDone(), done.eventsFailed());
     }
 

@@ -94,7 +94,8 @@ final class SharedBeans {
             new ReprocessProgress(runs, metrics).register(services.runs(Service.ORDERS_API) ? Service.reprocessable() : reprocessable);
             if (!reprocessable.isEmpty()) {
                 registry.bind("reprocessWorker", new ReprocessWorker(context, dataSource, runs, metrics, reprocessable,
-                        Duration.ofMillis(settings.number("reprocess.lease-ms", 30_000)), settings.integer("reprocess.batch-size", 500)));
+                        Duration.ofMillis(settings.number("reprocess.lease-ms", 30_000)), settings.integer("reprocess.batch-size", 500),
+                        settings.integer("reprocess.max-events-per-second", 400)));
             }
         }
         registry.bind("retention", new Retention(dataSource, idRetention, settings.integer("processed-events.purge-batch-size", 1000),

@@ -1,7 +1,5 @@
 package org.orderevents.fault;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.orderevents.TestPostgres;
 
 import java.time.Duration;
@@ -13,16 +11,9 @@ import java.time.Duration;
  */
 class PostgresScaleOutTest extends ScaleOutTest {
 
-    @BeforeEach
     @Override
-    void startDatabase() {
-        usePostgres();
-    }
-
-    @AfterEach
-    @Override
-    void stopDatabase() {
-        dropPostgres();
+    boolean onPostgres() {
+        return true;
     }
 
     @Override
@@ -34,11 +25,6 @@ class PostgresScaleOutTest extends ScaleOutTest {
         } finally {
             TestPostgres.execute("ALTER DATABASE " + postgresDatabase + " ALLOW_CONNECTIONS true");
         }
-    }
-
-    @Override
-    String dbUrl() {
-        return TestPostgres.urlOf(postgresDatabase);
     }
 
     @Override
