@@ -70,7 +70,8 @@ class DocumentedExamplesTest {
             String path = curl.group(1);
             String schema = path.equals("/orders") ? Schemas.CREATE_ORDER
                     : path.matches("/orders/[^/]+/status") ? Schemas.STATUS_CHANGE
-                    : path.equals("/dlq/replay") ? Schemas.DLQ_REPLAY : null;
+                    : path.equals("/dlq/replay") ? Schemas.DLQ_REPLAY
+                    : path.equals("/admin/reprocess") ? Schemas.REPROCESS : null;
             assertThat(schema).as(where + ": a body sent to " + path).isNotNull();
             JsonNode body = Json.read(curl.group(2));
             String after = joined.substring(curl.end());
