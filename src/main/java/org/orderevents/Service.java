@@ -22,16 +22,10 @@ public enum Service {
     /** The HTTP API: orders in, the read endpoints, the dead letters and reprocess APIs, the live view. */
     ORDERS_API("orders-api", List.of("orders-api", "dead-letters-api", "reprocess-api", "live-view"), Role.PUBLISHES,
             OrdersApiBeans::bind),
-    EMAIL("email-service", List.of("email-service"), Role.CONSUMES, EmailServiceBeans::bind,
-            Reprocess.refused("it sends an e-mail per event, and would send the e-mails of every event since then again")),
-    INVENTORY("inventory-service", List.of("inventory-service"), Role.CONSUMES_AND_PUBLISHES, InventoryServiceBeans::bind,
-            Reprocess.refused("it reserves stock and publishes inventory.reserved / inventory.failed per order, and would "
-                    + "reserve the stock again and publish results that order-service turns into status changes and e-mails")),
-    ANALYTICS("analytics-service", List.of("analytics-service"), Role.CONSUMES, AnalyticsServiceBeans::bind,
-            Reprocess.of("orders", "direct:analytics-service-event", "orderTotals")),
-    ORDER("order-service", List.of("order-service"), Role.CONSUMES_AND_PUBLISHES, OrderServiceBeans::bind,
-            Reprocess.refused("it publishes a status change per inventory result, and its orders table keeps each order's "
-                    + "last status, not the events that made it, so their effects cannot be taken out")),
+    EMAIL("email-service", List.of("email-service"), Role.CONSUMES, EmailServiceBeans::bind, EmailServiceBeans.REPROCESS),
+    INVENTORY("inventory-service", List.of("inventory-service"), Role.CONSUMES_AND_PUBLISHES, InventoryServiceBeans::bind, InventoryServiceBeans.REPROCESS),
+    ANALYTICS("analytics-service", List.of("analytics-service"), Role.CONSUMES, AnalyticsServiceBeans::bind, AnalyticsServiceBeans.REPROCESS),
+    ORDER("order-service", List.of("order-service"), Role.CONSUMES_AND_PUBLISHES, OrderServiceBeans::bind, OrderServiceBeans.REPROCESS),
     // a new service goes above this line
     ;
 

@@ -2,10 +2,15 @@ package org.orderevents.email;
 
 import org.orderevents.Service;
 import org.orderevents.order.OrderLifecycle;
+import org.orderevents.reprocess.Reprocess;
 import org.orderevents.wiring.Wiring;
 
 /** The beans of email-service's route file. */
 public final class EmailServiceBeans {
+
+    /** Not reprocessed: its effect leaves the application (docs/reprocess.md). */
+    public static final Reprocess REPROCESS =
+            Reprocess.refused("it sends an e-mail per event, and would send the e-mails of every event since then again");
 
     private EmailServiceBeans() {
     }
