@@ -40,6 +40,20 @@ CREATE TABLE IF NOT EXISTS orders (
     created_at VARCHAR(40)    NOT NULL,
     updated_at VARCHAR(40)
 );
+-- order-service: every event of the orders topic it applied to an order, where the event was on the topic; an order's
+-- status in orders is the fold of its history (OrderHistory), so a reprocess can take events out and apply them again
+CREATE TABLE IF NOT EXISTS order_history (
+    event_id     VARCHAR(210)  PRIMARY KEY,
+    order_id     VARCHAR(200)  NOT NULL,
+    status       VARCHAR(100)  NOT NULL,
+    reason       VARCHAR(1000),
+    updated_at   VARCHAR(40),
+    created      BOOLEAN       NOT NULL,
+    partition_no INT           NOT NULL,
+    offset_no    BIGINT        NOT NULL,
+    record_time  BIGINT        NOT NULL
+);
+CREATE INDEX IF NOT EXISTS order_history_order ON order_history (order_id);
 
 -- inventory-service
 CREATE TABLE IF NOT EXISTS stock (
@@ -91,6 +105,14 @@ CREATE TABLE IF NOT EXISTS reprocess_coverage (
 );
 INSERT INTO reprocess_coverage (service, since) SELECT 'analytics-service', LOCALTIMESTAMP FROM analytics_totals
     WHERE id = 1 AND total_orders > (SELECT COUNT(*) FROM analytics_orders) ON CONFLICT DO NOTHING;
+-- orders kept before order_history existed begin their history at a snapshot of their row, and order-service is
+-- reprocessed only from then on
+INSERT INTO reprocess_coverage (service, since) SELECT 'order-service', LOCALTIMESTAMP
+    WHERE EXISTS (SELECT 1 FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.order_id))
+    ON CONFLICT DO NOTHING;
+INSERT INTO order_history (event_id, order_id, status, reason, updated_at, created, partition_no, offset_no, record_time)
+    SELECT 'snapshot:' || o.order_id, o.order_id, o.status, o.reason, o.updated_at, TRUE, -1, -1, 0 FROM orders o
+    WHERE NOT EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.order_id);
 
 -- Retries that hold back only their own key: one row per record a consumer group parked on <topic>.retry (the record
 -- that failed, and every later record of its key behind it). A key is parked while it has a row; the rows, written in

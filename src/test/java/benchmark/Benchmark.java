@@ -57,7 +57,7 @@ import java.util.stream.Stream;
  * (h2,postgresql), {@code bench.services} (email-service,inventory-service,analytics-service,order-service),
  * {@code bench.latency.rate} (2000 events/s), {@code bench.latency.seconds} (30; 0 skips the latency runs),
  * {@code bench.heap.minutes} (0, which skips the heap run), {@code bench.heap.database} (h2),
- * {@code bench.reprocess.seconds} (0, which skips the reprocess run),
+ * {@code bench.reprocess.seconds} (0, which skips the reprocess run), {@code bench.reprocess.service} (analytics-service),
  * {@code bench.all} (true; false skips the run of all routes together), {@code bench.app.xmx} (512m),
  * {@code bench.app.jvm-args} (extra options of the application's JVM, space-separated, e.g. a JFR recording),
  * {@code bench.postgres.url} (jdbc:postgresql://127.0.0.1:5432/test), {@code bench.postgres.user} (postgres).
@@ -81,6 +81,8 @@ public final class Benchmark {
     private final String xmx = System.getProperty("bench.app.xmx", "512m");
     /** Seconds of orders at bench.latency.rate during a reprocess of analytics-service over the pre-loaded topic; 0 skips it. */
     private final int reprocessSeconds = Integer.getInteger("bench.reprocess.seconds", 0);
+    /** The service the reprocess run reprocesses. */
+    private final String reprocessService = System.getProperty("bench.reprocess.service", "analytics-service");
     /** When the benchmark began: before every record of its topics, the point a reprocess starts from. */
     private final Instant began = Instant.now();
     /** false skips the run of all routes together (a quick look at one service). */
@@ -390,7 +392,7 @@ public final class Benchmark {
 
     /**
      * All services on the pre-loaded topic, drained; then orders at {@code bench.latency.rate} for
-     * {@code bench.reprocess.seconds}, and meanwhile a reprocess of analytics-service from before the topic's first
+     * {@code bench.reprocess.seconds}, and meanwhile a reprocess of {@code bench.reprocess.service} (analytics-service) from before the topic's first
      * record (POST /admin/reprocess). Reports how long the reprocess took for how many events, and the order to
      * decision latency of the orders sent while it ran against those sent after it (what it costs the running services).
      */
@@ -419,12 +421,13 @@ public final class Benchmark {
                 startedAt = System.currentTimeMillis();
                 HttpResponse<String> asked = http.send(HttpRequest.newBuilder(URI.create(api + "/admin/reprocess"))
                         .header("Content-Type", "application/json").header("Authorization", "Bearer bench")
-                        .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("service", "analytics-service",
+                        .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("service", reprocessService,
                                 "from", began.toString())))).build(), HttpResponse.BodyHandlers.ofString());
                 if (asked.statusCode() != 202) {
                     throw new IllegalStateException("reprocess refused: " + asked.body());
                 }
                 while (true) {
+                    // the newest run first
                     run = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(api + "/admin/reprocess")).build(),
                             HttpResponse.BodyHandlers.ofString()).body()).get(0);
                     if (!run.get("state").asText().equals("running")) {
@@ -454,10 +457,11 @@ public final class Benchmark {
                 }
             }
             double seconds = (doneAt - startedAt) / 1000.0;
-            String line = String.format("reprocess of analytics-service from the first record (reprocess.max-events-per-second "
+            String line = String.format("reprocess of %s from the first record (reprocess.max-events-per-second "
                     + "%s): %,d events (%,d run through the event route) in %.1f s, %,.0f events/s, while %,d orders arrived at "
                     + "%d/s; order to decision p50 / p99 of those sent during it %s ms, after it %s ms",
-                    System.getProperty("bench.reprocess.rate", "0"), run.get("events").asLong(), run.get("events_done").asLong(),
+                    reprocessService, System.getProperty("bench.reprocess.rate", "0"), run.get("events").asLong(),
+                    run.get("events_done").asLong(),
                     seconds, run.get("events").asLong() / seconds, total, latencyRate, quantiles(during), quantiles(after));
             System.out.println(label + ": " + line);
             return line;

@@ -40,6 +40,9 @@ class LiveViewTest extends OrderEventsTestSupport {
         assertThat(dom).containsPattern("id=\"exchanges-email-service\">[1-9]");
         assertThat(dom).containsPattern("id=\"dead-letters-orders-dlq\">[1-9]");
         assertThat(dom).containsPattern("id=\"parked-order-service-inventory\">[0-9]");
+        // the services that can be reprocessed, none under way
+        assertThat(dom).contains("<td id=\"reprocess-running-analytics-service\">no</td>", "<td id=\"reprocess-running-order-service\">no</td>",
+                "<td class=\"n\" id=\"reprocess-left-order-service\">0</td>");
         assertThat(dom).contains("<span id=\"updated\">Updated ").contains("<span id=\"error\" class=\"bad\"></span>");
     }
 

@@ -15,19 +15,30 @@ import org.orderevents.event.OrderCreated;
 import org.orderevents.event.OrderItem;
 import org.orderevents.event.OrderStatusChanged;
 import org.orderevents.metrics.EventMetrics;
+import org.orderevents.order.OrderHistory.Entry;
+import org.orderevents.order.OrderHistory.Folded;
+import org.orderevents.order.OrderHistory.Status;
+import org.orderevents.reprocess.Reprocessable;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
-/** order-service: the orders table, kept from the events of the orders topic, and the answer to an inventory result. */
-public class OrderBook {
+/**
+ * order-service: the orders table, kept from the events of the orders topic, and the answer to an inventory result.
+ * Each event it applies to an order is kept in the order's history ({@link OrderHistory}), whose fold the order's
+ * status is, so that a reprocess can take events out and apply them again ({@link #takeOut}).
+ */
+public class OrderBook implements Reprocessable {
 
     private static final String GROUP = "order-service";
 
@@ -45,7 +56,11 @@ public class OrderBook {
     /** order.created: records an order it has not seen, so orders published by other producers are known too. */
     public void record(Event<OrderCreated> event, Exchange exchange) {
         // held, and written with the transaction's other new orders as multi-row INSERTs (before a step reads orders)
-        EventTransaction.requiredScope(exchange).rows(INSERT).add(row(event.data()));
+        TransactionScope scope = EventTransaction.requiredScope(exchange);
+        OrderCreated order = event.data();
+        scope.rows(INSERT).add(row(order));
+        scope.rows(OrderHistory.INSERT).add(OrderHistory.entry(exchange, event.eventId(), order.status(), null, null, true)
+                .row(order.orderId()));
     }
 
     /** The order API's INSERT: at once, in the transaction that writes its order.created to the outbox. */
@@ -59,21 +74,104 @@ public class OrderBook {
                 order.createdAt()};
     }
 
-    /** order.status_changed: the order takes the new status, if its lifecycle allows it ({@link OrderLifecycle}). */
+    /**
+     * order.status_changed: joins the order's history, and the order takes the status the history's fold gives: the new
+     * one, if its lifecycle allows it ({@link OrderLifecycle}). An order whose order.created this service has not applied
+     * yet (the API writes the row first) is an {@link OrderNotFoundException}: retried.
+     */
     public void changeStatus(Event<OrderStatusChanged> event, Exchange exchange) throws SQLException {
         OrderStatusChanged change = event.data();
-        Connection connection = EventTransaction.requiredScope(exchange).connection();
-        String current = lockedStatus(exchange, change.orderId());
-        if (!OrderLifecycle.allows(current, change.status())) {
-            OrderLifecycle.refused(metrics, GROUP, change.orderId(), current, change.status(), event.eventId());
+        TransactionScope scope = EventTransaction.requiredScope(exchange);
+        Status current = lockedStatus(exchange, change.orderId());
+        scope.write(OrderHistory.INSERT);
+        List<Entry> history = OrderHistory.of(scope.connection(), change.orderId());
+        if (!OrderHistory.begun(history)) {
+            throw new OrderNotFoundException(change.orderId());
+        }
+        Entry entry = OrderHistory.entry(exchange, event.eventId(), change.status(), change.reason(), change.updatedAt(), false);
+        history.add(entry);
+        Folded folded = OrderHistory.fold(history);
+        if (folded.refused().contains(event.eventId())) {
+            OrderLifecycle.refused(metrics, GROUP, change.orderId(), current.status(), change.status(), event.eventId());
+        }
+        scope.rows(OrderHistory.INSERT).add(entry.row(change.orderId()));
+        writeStatus(scope.connection(), change.orderId(), current, folded.status());
+    }
+
+    /**
+     * Takes these events out of the orders' histories, in a reprocess's transaction: their rows are deleted, an order
+     * whose order.created is among them is deleted (it is recorded again by the current code), and before the commit
+     * each order touched takes its history's fold again ({@link Refold}), once the events have run again.
+     */
+    @Override
+    public void takeOut(TransactionScope scope, List<String> eventIds) throws SQLException {
+        Connection connection = scope.connection();
+        Refold refold = scope.held(Refold.class, () -> new Refold(scope));
+        List<String> taken = new ArrayList<>();
+        Set<String> created = new TreeSet<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT t.id, h.order_id, h.created "
+                + "FROM UNNEST(?) AS t(id) JOIN order_history h ON h.event_id = t.id")) {
+            select.setArray(1, connection.createArrayOf("varchar", eventIds.toArray()));
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    taken.add(rows.getString(1));
+                    refold.orders.add(rows.getString(2));
+                    if (rows.getBoolean(3)) {
+                        created.add(rows.getString(2));
+                    }
+                }
+            }
+        }
+        executeEach(connection, "DELETE FROM order_history WHERE event_id = ?", taken);
+        executeEach(connection, "DELETE FROM orders WHERE order_id = ?", created);
+    }
+
+    private static void executeEach(Connection connection, String sql, Iterable<String> keys) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (String key : keys) {
+                statement.setString(1, key);
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        }
+    }
+
+    /** After a take-out and the events run again: each order touched takes its history's fold, just before the commit. */
+    private static final class Refold implements TransactionScope.Held {
+
+        private final TransactionScope scope;
+        private final Set<String> orders = new TreeSet<>();
+
+        Refold(TransactionScope scope) {
+            this.scope = scope;
+        }
+
+        @Override
+        public void write(Connection connection) throws SQLException {
+            scope.write(INSERT);
+            scope.write(OrderHistory.INSERT);
+            for (String orderId : orders) {
+                Status current = locked(connection, orderId);
+                List<Entry> history = current == null ? List.of() : OrderHistory.of(connection, orderId);
+                // an order whose order.created the current code fails on is gone, as it never was for a fresh service
+                if (OrderHistory.begun(history)) {
+                    writeStatus(connection, orderId, current, OrderHistory.fold(history).status());
+                }
+            }
+        }
+    }
+
+    /** The order's status as folded, if it is not the row's already. */
+    private static void writeStatus(Connection connection, String orderId, Status current, Status folded) throws SQLException {
+        if (folded.equals(current)) {
             return;
         }
         try (PreparedStatement update = connection.prepareStatement(
                 "UPDATE orders SET status = ?, reason = ?, updated_at = ? WHERE order_id = ?")) {
-            update.setString(1, change.status());
-            update.setString(2, change.reason());
-            update.setString(3, change.updatedAt());
-            update.setString(4, change.orderId());
+            update.setString(1, folded.status());
+            update.setString(2, folded.reason());
+            update.setString(3, folded.updatedAt());
+            update.setString(4, orderId);
             update.executeUpdate();
         }
     }
@@ -103,7 +201,7 @@ public class OrderBook {
 
     /** An inventory result decides a pending order only: a late or replayed one is refused. */
     private boolean stillPending(Event<?> event, Exchange exchange, String orderId, String to) throws SQLException {
-        String current = lockedStatus(exchange, orderId);
+        String current = lockedStatus(exchange, orderId).status();
         if (!OrderLifecycle.PENDING.equals(current)) {
             OrderLifecycle.refused(metrics, GROUP, orderId, current, to, event.eventId());
             return false;
@@ -115,17 +213,23 @@ public class OrderBook {
      * The order's status, its row locked until the transaction ends. An order not recorded yet (an inventory result
      * may overtake its order.created on this service's other route) is an {@link OrderNotFoundException}: retried.
      */
-    private static String lockedStatus(Exchange exchange, String orderId) throws SQLException {
+    private static Status lockedStatus(Exchange exchange, String orderId) throws SQLException {
         TransactionScope scope = EventTransaction.requiredScope(exchange);
         scope.write(INSERT);
-        try (PreparedStatement select = scope.connection().prepareStatement(
-                "SELECT status FROM orders WHERE order_id = ? FOR UPDATE")) {
+        Status status = locked(scope.connection(), orderId);
+        if (status == null) {
+            throw new OrderNotFoundException(orderId);
+        }
+        return status;
+    }
+
+    /** The order's status, its row locked until the transaction ends; null when there is no such order. */
+    private static Status locked(Connection connection, String orderId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT status, reason, updated_at FROM orders WHERE order_id = ? FOR UPDATE")) {
             select.setString(1, orderId);
             try (ResultSet rows = select.executeQuery()) {
-                if (!rows.next()) {
-                    throw new OrderNotFoundException(orderId);
-                }
-                return rows.getString(1);
+                return rows.next() ? new Status(rows.getString(1), rows.getString(2), rows.getString(3)) : null;
             }
         }
     }

@@ -6,9 +6,11 @@ import org.orderevents.wiring.Wiring;
 /** The beans of order-service's route file. */
 public final class OrderServiceBeans {
 
-    /** Not reprocessed: its state keeps no per-event facts to take out (docs/reprocess.md). */
-    public static final Reprocess REPROCESS = Reprocess.refused("it publishes a status change per inventory result, and "
-            + "its orders table keeps each order's last status, not the events that made it, so their effects cannot be taken out");
+    /**
+     * Its view of the orders, from the orders topic: each order's status is the fold of its history (docs/reprocess.md).
+     * Its inventory results are not reprocessed: each one published a status change, which is on the orders topic.
+     */
+    public static final Reprocess REPROCESS = Reprocess.of("orders", "direct:order-service-event", "orderBook");
 
     private OrderServiceBeans() {
     }

@@ -23,7 +23,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -31,10 +33,12 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A bug deployed to analytics-service, fixed, and the service reprocessed from the point where the bug came in, while
- * new orders arrive and the other services run: the figures equal a fresh count of every order. Two instances of
- * analytics-service share its group; the one that runs the reprocess is killed with a batch in flight, part of the
- * way through, and the other takes the run over.
+ * A bug deployed to analytics-service and order-service, fixed, and both services reprocessed from the point where the
+ * bug came in, while new orders arrive and the other services run: the figures equal a fresh count of every order, and
+ * every order has the status a fresh order-service gives it. Two instances, each running both services, share their
+ * groups; the one that runs analytics-service's reprocess is killed with a batch in flight, part of the way through,
+ * and the other takes the run over. Some orders are shipped by another producer, as the seed system's Python order
+ * service writes it: keyed by order id (another partition), no user, no event_type header, a naive time.
  * H2 in server mode here, PostgreSQL in {@link PostgresReprocessTest}.
  */
 class ReprocessTest extends ServerDatabaseTestSupport {
@@ -49,42 +53,53 @@ class ReprocessTest extends ServerDatabaseTestSupport {
     private final Random random = new Random(24);
     /** Every order published, as a fresh count sees it: event id, user, hour, total. */
     private final List<String[]> published = new ArrayList<>();
+    /** The orders another producer shipped. */
+    private final Set<String> shipped = new TreeSet<>();
 
     @Test
-    void analyticsCountedWronglyIsReprocessedFromThePointOfTheBugAndEqualsAFreshCount() throws Exception {
+    void servicesThatRanABugAreReprocessedFromThePointOfTheBugAndEqualAFreshRun() throws Exception {
         String run = "reprocess-" + UUID.randomUUID();
         TestBroker.moveGroupsToEnd();
         seedDatabase("sticker", 1_000_000);
         Path buggyRoutes = buggyRoutes();
-        Map<String, String> others = properties("orders-api,email-service,inventory-service,order-service");
+        Map<String, String> others = properties("orders-api,email-service,inventory-service");
         String api = "http://localhost:" + others.get("http.port");
 
         try (AppProcess services = AppProcess.start(others, log("reprocess-others-" + database()))) {
             AppProcess[] analytics = {analytics(null, "a1"), analytics(null, "a2")};
             try {
                 publishRun(run, 0, BEFORE_THE_BUG);
-                awaitAllProcessed(run, BEFORE_THE_BUG, Duration.ofMinutes(3));
+                awaitProcessed(run, BEFORE_THE_BUG, Duration.ofMinutes(3));
+                shipEveryFifth(run, 0, BEFORE_THE_BUG);
                 assertThat(figures(api)).as("before the bug").isEqualTo(freshCount());
+                assertThat(orderStatuses(run)).as("the orders before the bug").isEqualTo(freshStatuses(run));
 
-                // the bug is deployed, instance after instance: it claims the orders of event ids ending in 3 but
-                // does not count them
+                // the bug is deployed, instance after instance: analytics-service claims the orders of event ids ending
+                // in 3 but does not count them; order-service claims the status changes of such ids, and does not apply them
                 Instant bugDeployed = Instant.now();
                 analytics[0] = restart(analytics[0], buggyRoutes, "a1-buggy");
                 analytics[1] = restart(analytics[1], buggyRoutes, "a2-buggy");
                 publishRun(run, BEFORE_THE_BUG, WITH_THE_BUG);
-                awaitAllProcessed(run, BEFORE_THE_BUG + WITH_THE_BUG, Duration.ofMinutes(5));
+                awaitProcessed(run, BEFORE_THE_BUG + WITH_THE_BUG, Duration.ofMinutes(5));
+                int shippedBefore = shipped.size();
+                shipEveryFifth(run, BEFORE_THE_BUG, WITH_THE_BUG);
                 JsonNode wrong = figures(api);
                 assertThat(wrong.get("total_orders").asLong()).as("the bug's count").isEqualTo(BEFORE_THE_BUG + WITH_THE_BUG * 9L / 10);
+                long wrongStatuses = differences(orderStatuses(run), freshStatuses(run));
+                assertThat(wrongStatuses).as("orders whose status the bug left wrong").isGreaterThan(WITH_THE_BUG / 40);
 
                 // fixed, instance after instance; then reprocessed from the point of the bug while orders keep coming
                 analytics[0] = restart(analytics[0], null, "a1-fixed");
                 analytics[1] = restart(analytics[1], null, "a2-fixed");
                 assertRefusals(api, bugDeployed);
+                // the orders since the bug, their status changes and the orders shipped since
+                long since = 2L * WITH_THE_BUG + shipped.size() - shippedBefore;
                 HttpResponse<String> asked = post(api, Json.write(Map.of("service", "analytics-service", "from", bugDeployed.toString())), TOKEN);
                 assertThat(asked.statusCode()).as(asked.body()).isEqualTo(202);
-                JsonNode started = Json.MAPPER.readTree(asked.body());
-                // the orders since the bug and their status changes
-                assertThat(started.get("events").asLong()).as("the events since the bug").isEqualTo(2L * WITH_THE_BUG);
+                assertThat(Json.MAPPER.readTree(asked.body()).get("events").asLong()).as("the events since the bug").isEqualTo(since);
+                HttpResponse<String> orders = post(api, Json.write(Map.of("service", "order-service", "from", bugDeployed.toString())), TOKEN);
+                assertThat(orders.statusCode()).as(orders.body()).isEqualTo(202);
+                assertThat(Json.MAPPER.readTree(orders.body()).get("events").asLong()).as("the events since the bug").isEqualTo(since);
                 CompletableFuture<Void> arriving = CompletableFuture.runAsync(() -> publishRunUnchecked(run,
                         BEFORE_THE_BUG + WITH_THE_BUG, DURING_THE_REPROCESS));
 
@@ -104,20 +119,33 @@ class ReprocessTest extends ServerDatabaseTestSupport {
                     lock.rollback();
                     analytics[holder] = analytics(null, "a" + (holder + 1) + "-restarted");
                 }
-                Poll.until("the reprocess done", Duration.ofMinutes(5), () -> "done".equals(lastRun(api).get("state").asText()));
+                Poll.until("both reprocesses done", Duration.ofMinutes(5), () -> "done".equals(lastRun(api).get("state").asText())
+                        && "done".equals(lastRun(api, "order-service").get("state").asText()));
                 arriving.get();
-                awaitAllProcessed(run, BEFORE_THE_BUG + WITH_THE_BUG + DURING_THE_REPROCESS, Duration.ofMinutes(5));
+                awaitProcessed(run, BEFORE_THE_BUG + WITH_THE_BUG + DURING_THE_REPROCESS, Duration.ofMinutes(5));
 
                 JsonNode done = lastRun(api);
-                System.out.printf("reprocess test (%s): %d events reprocessed (%d failed), its first holder killed at %d left; "
-                        + "orders %d, by the bug %d%n", database(), done.get("events_done").asLong(), done.get("events_failed").asLong(),
-                        left, published.size(), wrong.get("total_orders").asLong());
-                assertThat(done.get("events_left").asLong()).isZero();
-                assertThat(done.get("events_failed").asLong()).isZero();
+                JsonNode ordersDone = lastRun(api, "order-service");
+                System.out.printf("reprocess test (%s): analytics-service %d events reprocessed (%d failed), its first holder killed at %d "
+                        + "left; order-service %d events reprocessed (%d failed); orders %d, by the bug %d counted and %d with a wrong "
+                        + "status%n", database(), done.get("events_done").asLong(), done.get("events_failed").asLong(), left,
+                        ordersDone.get("events_done").asLong(), ordersDone.get("events_failed").asLong(), published.size(),
+                        wrong.get("total_orders").asLong(), wrongStatuses);
+                for (JsonNode finished : List.of(done, ordersDone)) {
+                    assertThat(finished.get("events_left").asLong()).isZero();
+                    assertThat(finished.get("events_failed").asLong()).isZero();
+                }
                 assertThat(figures(api)).as("the figures after the reprocess, against a fresh count").isEqualTo(freshCount());
                 assertThat(queryLong("SELECT COUNT(*) FROM analytics_orders")).isEqualTo(published.size());
                 assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'analytics-service'"))
                         .isEqualTo(published.size());
+                assertThat(orderStatuses(run)).as("the orders after the reprocess, against a fresh run").isEqualTo(freshStatuses(run));
+                // each order's history: its order.created, its confirmation and its shipping, each once
+                assertThat(queryLong("SELECT COUNT(*) FROM order_history WHERE order_id LIKE '" + run + "%'"))
+                        .isEqualTo(2L * published.size() + shipped.size());
+                // and each event claimed once: those of orders, and the inventory results
+                assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'order-service'"))
+                        .isEqualTo(3L * published.size() + shipped.size());
                 Poll.until("the gauge back to 0", Duration.ofSeconds(30), () -> gauge(get(api + "/observe/metrics").body(),
                         "order_events_reprocess_running") == 0);
             } finally {
@@ -127,9 +155,10 @@ class ReprocessTest extends ServerDatabaseTestSupport {
             }
             assertThat(services.stop()).isIn(0, 130, 143);
         }
-        // the other services did their work once: one status change and two e-mails per order, nothing dead-lettered
-        assertThat(published("orders", run, "order.status_changed").events()).isEqualTo(published.size());
-        assertThat(emailFiles()).isEqualTo(2L * published.size());
+        // the other services did their work once: one confirmation per order, two e-mails per order and one per order
+        // shipped, nothing dead-lettered
+        assertThat(published("orders", run, "order.status_changed").events()).isEqualTo(published.size() + shipped.size());
+        assertThat(emailFiles()).isEqualTo(2L * published.size() + shipped.size());
         assertThat(deadLetters("orders.dlq", run)).isEmpty();
     }
 
@@ -166,8 +195,9 @@ class ReprocessTest extends ServerDatabaseTestSupport {
         return properties;
     }
 
+    /** An instance of analytics-service and order-service. */
     private AppProcess analytics(Path routes, String name) throws Exception {
-        Map<String, String> properties = properties("analytics-service");
+        Map<String, String> properties = properties("analytics-service,order-service");
         if (routes != null) {
             properties.put("routes.dir", routes.toString());
         }
@@ -180,7 +210,10 @@ class ReprocessTest extends ServerDatabaseTestSupport {
         return analytics(routes, name);
     }
 
-    /** The packaged routes with a bug in analytics-service: an order whose event id ends in 3 is claimed, not counted. */
+    /**
+     * The packaged routes with a bug in analytics-service and order-service: an order.created (an order.status_changed)
+     * whose event id ends in 3 is claimed, not counted (not applied).
+     */
     private Path buggyRoutes() throws Exception {
         Path dir = Files.createDirectories(dataDir.resolve("buggy-routes"));
         try (Stream<Path> files = Files.list(Path.of("routes"))) {
@@ -188,16 +221,72 @@ class ReprocessTest extends ServerDatabaseTestSupport {
                 Files.copy(file, dir.resolve(file.getFileName()));
             }
         }
-        Path analytics = dir.resolve("analytics-service.camel.yaml");
-        String indent = " ".repeat(24);
-        String fixed = indent + "- bean:\n" + indent + "    ref: orderTotals\n" + indent + "    method: add\n";
-        String buggy = indent + "- filter:\n" + indent + "    expression:\n" + indent + "      simple: \"${header.event_id} !regex '.*3$'\"\n"
-                + indent + "    steps:\n" + indent + "      - bean:\n" + indent + "          ref: orderTotals\n"
-                + indent + "          method: add\n";
-        String text = Files.readString(analytics);
-        assertThat(text).contains(fixed);
-        Files.writeString(analytics, text.replace(fixed, buggy));
+        skipIdsEndingIn3(dir.resolve("analytics-service.camel.yaml"), "orderTotals", "add");
+        skipIdsEndingIn3(dir.resolve("order-service.camel.yaml"), "orderBook", "changeStatus");
         return dir;
+    }
+
+    private static void skipIdsEndingIn3(Path routes, String bean, String method) throws Exception {
+        String indent = " ".repeat(24);
+        String fixed = indent + "- bean:\n" + indent + "    ref: " + bean + "\n" + indent + "    method: " + method + "\n";
+        String buggy = indent + "- filter:\n" + indent + "    expression:\n" + indent + "      simple: \"${header.event_id} !regex '.*3$'\"\n"
+                + indent + "    steps:\n" + indent + "      - bean:\n" + indent + "          ref: " + bean + "\n"
+                + indent + "          method: " + method + "\n";
+        String text = Files.readString(routes);
+        assertThat(text).contains(fixed);
+        Files.writeString(routes, text.replace(fixed, buggy));
+    }
+
+    /**
+     * Every fifth order of from..from+count shipped by another producer, once every order is confirmed: keyed by its
+     * order id, without user and event_type header, its time naive, as the seed's Python order service writes it.
+     */
+    private void shipEveryFifth(String run, int from, int count) throws Exception {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = from; i < from + count; i += 5) {
+            String orderId = run + "-" + i;
+            String value = Json.write(Map.of("event_id", run + "-shipped-" + i, "event_type", "order.status_changed",
+                    "timestamp", "2026-11-23T09:00:00.123456", "data", Map.of("order_id", orderId, "status", "shipped",
+                            "updated_at", "2026-11-23T09:00:00.123456")));
+            records.add(new ProducerRecord<>("orders", bytes(orderId), bytes(value)));
+            shipped.add(orderId);
+        }
+        publish(records);
+        awaitProcessed(run, published.size(), Duration.ofMinutes(3));
+    }
+
+    /** Every order's confirmation and every shipping on the topic, every group's lag 0, their e-mails sent. */
+    private void awaitProcessed(String run, int orders, Duration timeout) throws Exception {
+        awaitAllProcessed(run, orders + shipped.size(), 2L * orders + shipped.size(), timeout);
+    }
+
+    /** The status of each order of the run in order-service's orders table. */
+    private Map<String, String> orderStatuses(String run) throws Exception {
+        Map<String, String> statuses = new TreeMap<>();
+        try (var dataSource = org.orderevents.db.Database.open(dbUrl(), dbUser(), "");
+             var connection = dataSource.getConnection(); var statement = connection.createStatement();
+             var rows = statement.executeQuery("SELECT order_id, status FROM orders WHERE order_id LIKE '" + run + "-%'")) {
+            while (rows.next()) {
+                statuses.put(rows.getString(1), rows.getString(2));
+            }
+        }
+        return statuses;
+    }
+
+    /** The status a fresh order-service gives each order: confirmed (the stock is plenty), shipped if it was. */
+    private Map<String, String> freshStatuses(String run) {
+        Map<String, String> statuses = new TreeMap<>();
+        synchronized (published) {
+            for (int i = 0; i < published.size(); i++) {
+                String orderId = run + "-" + i;
+                statuses.put(orderId, shipped.contains(orderId) ? "shipped" : "confirmed");
+            }
+        }
+        return statuses;
+    }
+
+    private static long differences(Map<String, String> statuses, Map<String, String> expected) {
+        return expected.entrySet().stream().filter(e -> !e.getValue().equals(statuses.get(e.getKey()))).count();
     }
 
     /**
@@ -295,7 +384,7 @@ class ReprocessTest extends ServerDatabaseTestSupport {
 
     /** The instance that holds the run under way (its owner names the JVM's pid). */
     private int holderOf(AppProcess[] analytics) throws Exception {
-        String owner = queryText("SELECT owner FROM reprocess_runs WHERE state = 'running'");
+        String owner = queryText("SELECT owner FROM reprocess_runs WHERE state = 'running' AND service = 'analytics-service'");
         for (int i = 0; i < analytics.length; i++) {
             if (owner != null && owner.startsWith(analytics[i].pid() + "@")) {
                 return i;
@@ -313,7 +402,17 @@ class ReprocessTest extends ServerDatabaseTestSupport {
     }
 
     private static JsonNode lastRun(String api) throws Exception {
-        return Json.MAPPER.readTree(get(api + "/admin/reprocess").body()).get(0);
+        return lastRun(api, "analytics-service");
+    }
+
+    /** The service's newest run. */
+    private static JsonNode lastRun(String api, String service) throws Exception {
+        for (JsonNode run : Json.MAPPER.readTree(get(api + "/admin/reprocess").body())) {
+            if (run.get("service").asText().equals(service)) {
+                return run;
+            }
+        }
+        throw new AssertionError("no run of " + service);
     }
 
     /** The gauge's value for analytics-service on the Prometheus page; -1 when it is not there. */

@@ -43,7 +43,8 @@ class ServicesTest {
         assertThat(Services.parse("analytics-service").excludedRouteFiles()).containsExactlyInAnyOrder("orders-api",
                 "dead-letters-api", "reprocess-api", "live-view", "email-service", "inventory-service", "order-service", "event-outbox");
         // the reprocess worker runs where a service that can be reprocessed runs
-        assertThat(Services.parse("email-service,order-service").excludedRouteFiles()).contains("reprocess-worker");
+        assertThat(Services.parse("email-service,inventory-service").excludedRouteFiles()).contains("reprocess-worker");
+        assertThat(Services.parse("order-service").excludedRouteFiles()).doesNotContain("reprocess-worker");
         // the API publishes through the outbox but consumes nothing
         assertThat(Services.parse("orders-api").excludedRouteFiles()).contains("event-batches").doesNotContain("event-outbox", "orders-api");
         // e-mails are not published through the event outbox
