@@ -40,20 +40,9 @@ CREATE TABLE IF NOT EXISTS orders (
     created_at VARCHAR(40)    NOT NULL,
     updated_at VARCHAR(40)
 );
--- order-service: every event of the orders topic it applied to an order, where the event was on the topic; an order's
--- status in orders is the fold of its history (OrderHistory), so a reprocess can take events out and apply them again
-CREATE TABLE IF NOT EXISTS order_history (
-    event_id     VARCHAR(210)  PRIMARY KEY,
-    order_id     VARCHAR(200)  NOT NULL,
-    status       VARCHAR(100)  NOT NULL,
-    reason       VARCHAR(1000),
-    updated_at   VARCHAR(40),
-    created      BOOLEAN       NOT NULL,
-    partition_no INT           NOT NULL,
-    offset_no    BIGINT        NOT NULL,
-    record_time  BIGINT        NOT NULL
-);
-CREATE INDEX IF NOT EXISTS order_history_order ON order_history (order_id);
+-- history: order-service's history of the order (JSON: the order.created it came from, each status change it applied
+-- and where it was on the topic), whose fold the status is (OrderHistory), so a reprocess can take changes out
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS history TEXT;
 
 -- inventory-service
 CREATE TABLE IF NOT EXISTS stock (
@@ -105,14 +94,9 @@ CREATE TABLE IF NOT EXISTS reprocess_coverage (
 );
 INSERT INTO reprocess_coverage (service, since) SELECT 'analytics-service', LOCALTIMESTAMP FROM analytics_totals
     WHERE id = 1 AND total_orders > (SELECT COUNT(*) FROM analytics_orders) ON CONFLICT DO NOTHING;
--- orders kept before order_history existed begin their history at a snapshot of their row, and order-service is
--- reprocessed only from then on
+-- orders kept before their history was begin it at their status then, and order-service is reprocessed from then on
 INSERT INTO reprocess_coverage (service, since) SELECT 'order-service', LOCALTIMESTAMP
-    WHERE EXISTS (SELECT 1 FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.order_id))
-    ON CONFLICT DO NOTHING;
-INSERT INTO order_history (event_id, order_id, status, reason, updated_at, created, partition_no, offset_no, record_time)
-    SELECT 'snapshot:' || o.order_id, o.order_id, o.status, o.reason, o.updated_at, TRUE, -1, -1, 0 FROM orders o
-    WHERE NOT EXISTS (SELECT 1 FROM order_history h WHERE h.order_id = o.order_id);
+    WHERE EXISTS (SELECT 1 FROM orders WHERE history IS NULL) ON CONFLICT DO NOTHING;
 
 -- Retries that hold back only their own key: one row per record a consumer group parked on <topic>.retry (the record
 -- that failed, and every later record of its key behind it). A key is parked while it has a row; the rows, written in

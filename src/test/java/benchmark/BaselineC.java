@@ -178,16 +178,19 @@ final class BaselineC {
         }
     }
 
-    /** order-service: the orders row of each order (OrderBook's INSERT). */
+    /** order-service: the orders row of each order, its history begun by the order.created (OrderBook's INSERT). */
     private static final class Orders implements Work {
 
         private static final MultiRowInsert ORDERS = new MultiRowInsert("INSERT INTO orders (order_id, user_id, items, total, "
-                + "status, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+                + "status, created_at, history) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
 
         @Override
         public void write(Connection connection, List<Event<OrderCreated>> events) throws SQLException {
-            ORDERS.write(connection, events.stream().map(Event::data).map(order -> new Object[] {order.orderId(),
-                    order.userId(), Json.write(order.items()), order.total(), order.status(), order.createdAt()}).toList());
+            ORDERS.write(connection, events.stream().map(event -> {
+                OrderCreated order = event.data();
+                return new Object[] {order.orderId(), order.userId(), Json.write(order.items()), order.total(), order.status(),
+                        order.createdAt(), "{\"created\":\"" + event.eventId() + "\",\"base\":{\"status\":\"pending\"},\"changes\":[]}"};
+            }).toList());
         }
 
         @Override

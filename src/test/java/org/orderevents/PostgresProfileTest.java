@@ -37,7 +37,7 @@ class PostgresProfileTest extends OrderEventsTestSupport {
         assertThat(queryLong("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + schema + "'"))
                 // processed_events, orders, stock, email_outbox, parked_events, the four analytics tables, event_outbox,
                 // event_outbox_relay, idempotency_keys, order_lifecycle, stock_reservations and the three of reprocess
-                .as("the application's tables are in the test's schema").isEqualTo(18);
+                .as("the application's tables are in the test's schema").isEqualTo(17);
         assertEveryServiceReactsToEachOrderExactlyOnce();
     }
 

@@ -48,7 +48,8 @@ public class OrderTotals implements Reprocessable {
      * their shares subtracted from the figures held for the transaction, so counting them again nets to no change.
      */
     @Override
-    public void takeOut(TransactionScope scope, List<String> eventIds) throws SQLException {
+    public void takeOut(TransactionScope scope, Map<String, byte[]> events) throws SQLException {
+        List<String> eventIds = List.copyOf(events.keySet());
         Figures figures = figures(scope);
         Connection connection = scope.connection();
         try (PreparedStatement select = connection.prepareStatement("SELECT t.id, o.user_id, o.order_hour, o.total "

@@ -39,6 +39,21 @@ public final class OutageClassifier {
     }
 
     /**
+     * True when the database gave the transaction up for its conflict with another one, which may pass when tried
+     * again: SQL state class 40 (a deadlock, a serialization failure), a lock wait that timed out (H2's HYT00,
+     * PostgreSQL's 55P03).
+     */
+    public static boolean isConflict(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = next(cause)) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("40") || sql.getSQLState().equals("HYT00") || sql.getSQLState().equals("55P03"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * True when the failure says its connection is broken for good (H2 reports a lost server, "Database is already
      * closed" or "Connection is broken", as a {@link SQLNonTransientConnectionException}): the pool must drop it
      * ({@link BrokenConnections}). One of the outages {@link #isOutage} finds.

@@ -152,6 +152,16 @@ public class EventCodec {
         }
     }
 
+    /** The {@code data.order_id} of a record's event, as text; null when it has none (a reprocess's take-out). */
+    public static String orderId(byte[] value) {
+        try {
+            JsonNode orderId = value == null ? null : Json.MAPPER.readTree(value).path("data").path("order_id");
+            return orderId != null && orderId.isTextual() ? orderId.asText() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     public static byte[] write(Event<?> event) {
         return Json.write(event).getBytes(StandardCharsets.UTF_8);
     }

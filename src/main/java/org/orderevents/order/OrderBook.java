@@ -15,7 +15,7 @@ import org.orderevents.event.OrderCreated;
 import org.orderevents.event.OrderItem;
 import org.orderevents.event.OrderStatusChanged;
 import org.orderevents.metrics.EventMetrics;
-import org.orderevents.order.OrderHistory.Entry;
+import org.orderevents.order.OrderHistory.Change;
 import org.orderevents.order.OrderHistory.Folded;
 import org.orderevents.order.OrderHistory.Status;
 import org.orderevents.reprocess.Reprocessable;
@@ -25,11 +25,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -45,8 +45,8 @@ public class OrderBook implements Reprocessable {
     private final DataSource dataSource;
     private final EventMetrics metrics;
 
-    private static final String INSERT = "INSERT INTO orders (order_id, user_id, items, total, status, created_at) "
-            + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    private static final String INSERT = "INSERT INTO orders (order_id, user_id, items, total, status, created_at, history) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
     public OrderBook(DataSource dataSource, EventMetrics metrics) {
         this.dataSource = dataSource;
@@ -56,83 +56,69 @@ public class OrderBook implements Reprocessable {
     /** order.created: records an order it has not seen, so orders published by other producers are known too. */
     public void record(Event<OrderCreated> event, Exchange exchange) {
         // held, and written with the transaction's other new orders as multi-row INSERTs (before a step reads orders)
-        TransactionScope scope = EventTransaction.requiredScope(exchange);
-        OrderCreated order = event.data();
-        scope.rows(INSERT).add(row(order));
-        scope.rows(OrderHistory.INSERT).add(OrderHistory.entry(exchange, event.eventId(), order.status(), null, null, true)
-                .row(order.orderId()));
+        EventTransaction.requiredScope(exchange).rows(INSERT).add(row(event.eventId(), event.data()));
     }
 
-    /** The order API's INSERT: at once, in the transaction that writes its order.created to the outbox. */
-    static void insert(Connection connection, OrderCreated order) throws SQLException {
-        new MultiRowInsert(INSERT).write(connection, List.<Object[]>of(row(order)));
+    /** The order API's INSERT: at once, in the transaction that writes its order.created (this event id) to the outbox. */
+    static void insert(Connection connection, String eventId, OrderCreated order) throws SQLException {
+        new MultiRowInsert(INSERT).write(connection, List.<Object[]>of(row(eventId, order)));
     }
 
-    /** The parameters of {@link #INSERT} for the order. */
-    private static Object[] row(OrderCreated order) {
+    /** The parameters of {@link #INSERT} for the order its order.created begins. */
+    private static Object[] row(String eventId, OrderCreated order) {
         return new Object[] {order.orderId(), order.userId(), Json.write(order.items()), order.total(), order.status(),
-                order.createdAt()};
+                order.createdAt(), OrderHistory.begunBy(eventId, order.status()).json()};
     }
 
     /**
      * order.status_changed: joins the order's history, and the order takes the status the history's fold gives: the new
-     * one, if its lifecycle allows it ({@link OrderLifecycle}). An order whose order.created this service has not applied
-     * yet (the API writes the row first) is an {@link OrderNotFoundException}: retried.
+     * one, if its lifecycle allows it ({@link OrderLifecycle}) at the change's place among the order's changes.
      */
     public void changeStatus(Event<OrderStatusChanged> event, Exchange exchange) throws SQLException {
         OrderStatusChanged change = event.data();
-        TransactionScope scope = EventTransaction.requiredScope(exchange);
-        Status current = lockedStatus(exchange, change.orderId());
-        scope.write(OrderHistory.INSERT);
-        List<Entry> history = OrderHistory.of(scope.connection(), change.orderId());
-        if (!OrderHistory.begun(history)) {
-            throw new OrderNotFoundException(change.orderId());
-        }
-        Entry entry = OrderHistory.entry(exchange, event.eventId(), change.status(), change.reason(), change.updatedAt(), false);
-        history.add(entry);
-        Folded folded = OrderHistory.fold(history);
+        Locked current = lockedStatus(exchange, change.orderId());
+        OrderHistory history = current.history().with(List.of(
+                OrderHistory.change(exchange, event.eventId(), change.status(), change.reason(), change.updatedAt())));
+        Folded folded = history.fold();
         if (folded.refused().contains(event.eventId())) {
-            OrderLifecycle.refused(metrics, GROUP, change.orderId(), current.status(), change.status(), event.eventId());
+            OrderLifecycle.refused(metrics, GROUP, change.orderId(), current.status().status(), change.status(), event.eventId());
         }
-        scope.rows(OrderHistory.INSERT).add(entry.row(change.orderId()));
-        writeStatus(scope.connection(), change.orderId(), current, folded.status());
+        write(EventTransaction.requiredScope(exchange).connection(), change.orderId(), folded.status(), history);
     }
 
     /**
-     * Takes these events out of the orders' histories, in a reprocess's transaction: their rows are deleted, an order
-     * whose order.created is among them is deleted (it is recorded again by the current code), and before the commit
-     * each order touched takes its history's fold again ({@link Refold}), once the events have run again.
+     * Takes these events out of the orders' histories, in a reprocess's transaction, before they run again: a status
+     * change leaves its order's history; an order whose order.created it is goes (the current code records it again),
+     * its other changes kept aside. Just before the commit, once the events have run again, each order touched takes its
+     * history's fold, with the changes kept aside ({@link Refold}).
      */
     @Override
-    public void takeOut(TransactionScope scope, List<String> eventIds) throws SQLException {
+    public void takeOut(TransactionScope scope, Map<String, byte[]> events) throws SQLException {
         Connection connection = scope.connection();
         Refold refold = scope.held(Refold.class, () -> new Refold(scope));
-        List<String> taken = new ArrayList<>();
-        Set<String> created = new TreeSet<>();
-        try (PreparedStatement select = connection.prepareStatement("SELECT t.id, h.order_id, h.created "
-                + "FROM UNNEST(?) AS t(id) JOIN order_history h ON h.event_id = t.id")) {
-            select.setArray(1, connection.createArrayOf("varchar", eventIds.toArray()));
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    taken.add(rows.getString(1));
-                    refold.orders.add(rows.getString(2));
-                    if (rows.getBoolean(3)) {
-                        created.add(rows.getString(2));
-                    }
+        Map<String, Set<String>> byOrder = new TreeMap<>();
+        events.forEach((eventId, value) -> {
+            String orderId = EventCodec.orderId(value);
+            if (orderId != null) {
+                byOrder.computeIfAbsent(orderId, o -> new TreeSet<>()).add(eventId);
+            }
+        });
+        for (Map.Entry<String, Set<String>> order : byOrder.entrySet()) {
+            Locked current = locked(connection, order.getKey());
+            if (current == null) {
+                continue;
+            }
+            OrderHistory rest = current.history().without(order.getValue());
+            refold.orders.add(order.getKey());
+            if (rest.created() != null && order.getValue().contains(rest.created())) {
+                refold.keptAside.put(order.getKey(), rest.changes());
+                try (PreparedStatement delete = connection.prepareStatement("DELETE FROM orders WHERE order_id = ?")) {
+                    delete.setString(1, order.getKey());
+                    delete.executeUpdate();
                 }
+            } else {
+                write(connection, order.getKey(), current.status(), rest);
             }
-        }
-        executeEach(connection, "DELETE FROM order_history WHERE event_id = ?", taken);
-        executeEach(connection, "DELETE FROM orders WHERE order_id = ?", created);
-    }
-
-    private static void executeEach(Connection connection, String sql, Iterable<String> keys) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            for (String key : keys) {
-                statement.setString(1, key);
-                statement.addBatch();
-            }
-            statement.executeBatch();
         }
     }
 
@@ -141,6 +127,8 @@ public class OrderBook implements Reprocessable {
 
         private final TransactionScope scope;
         private final Set<String> orders = new TreeSet<>();
+        /** The changes of an order whose order.created was taken out. */
+        private final Map<String, List<Change>> keptAside = new TreeMap<>();
 
         Refold(TransactionScope scope) {
             this.scope = scope;
@@ -149,29 +137,26 @@ public class OrderBook implements Reprocessable {
         @Override
         public void write(Connection connection) throws SQLException {
             scope.write(INSERT);
-            scope.write(OrderHistory.INSERT);
             for (String orderId : orders) {
-                Status current = locked(connection, orderId);
-                List<Entry> history = current == null ? List.of() : OrderHistory.of(connection, orderId);
+                Locked current = locked(connection, orderId);
                 // an order whose order.created the current code fails on is gone, as it never was for a fresh service
-                if (OrderHistory.begun(history)) {
-                    writeStatus(connection, orderId, current, OrderHistory.fold(history).status());
+                if (current != null) {
+                    OrderHistory history = current.history().with(keptAside.getOrDefault(orderId, List.of()));
+                    OrderBook.write(connection, orderId, history.fold().status(), history);
                 }
             }
         }
     }
 
-    /** The order's status as folded, if it is not the row's already. */
-    private static void writeStatus(Connection connection, String orderId, Status current, Status folded) throws SQLException {
-        if (folded.equals(current)) {
-            return;
-        }
+    /** The order's status and its history, in one UPDATE. */
+    private static void write(Connection connection, String orderId, Status status, OrderHistory history) throws SQLException {
         try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE orders SET status = ?, reason = ?, updated_at = ? WHERE order_id = ?")) {
-            update.setString(1, folded.status());
-            update.setString(2, folded.reason());
-            update.setString(3, folded.updatedAt());
-            update.setString(4, orderId);
+                "UPDATE orders SET status = ?, reason = ?, updated_at = ?, history = ? WHERE order_id = ?")) {
+            update.setString(1, status.status());
+            update.setString(2, status.reason());
+            update.setString(3, status.updatedAt());
+            update.setString(4, history.json());
+            update.setString(5, orderId);
             update.executeUpdate();
         }
     }
@@ -201,7 +186,7 @@ public class OrderBook implements Reprocessable {
 
     /** An inventory result decides a pending order only: a late or replayed one is refused. */
     private boolean stillPending(Event<?> event, Exchange exchange, String orderId, String to) throws SQLException {
-        String current = lockedStatus(exchange, orderId).status();
+        String current = lockedStatus(exchange, orderId).status().status();
         if (!OrderLifecycle.PENDING.equals(current)) {
             OrderLifecycle.refused(metrics, GROUP, orderId, current, to, event.eventId());
             return false;
@@ -209,27 +194,36 @@ public class OrderBook implements Reprocessable {
         return true;
     }
 
-    /**
-     * The order's status, its row locked until the transaction ends. An order not recorded yet (an inventory result
-     * may overtake its order.created on this service's other route) is an {@link OrderNotFoundException}: retried.
-     */
-    private static Status lockedStatus(Exchange exchange, String orderId) throws SQLException {
-        TransactionScope scope = EventTransaction.requiredScope(exchange);
-        scope.write(INSERT);
-        Status status = locked(scope.connection(), orderId);
-        if (status == null) {
-            throw new OrderNotFoundException(orderId);
-        }
-        return status;
+    /** An order's row as a status change reads it, locked. */
+    private record Locked(Status status, OrderHistory history) {
     }
 
-    /** The order's status, its row locked until the transaction ends; null when there is no such order. */
-    private static Status locked(Connection connection, String orderId) throws SQLException {
+    /**
+     * The order's status and history, its row locked until the transaction ends. An order not recorded yet (an
+     * inventory result may overtake its order.created on this service's other route) is an
+     * {@link OrderNotFoundException}: retried.
+     */
+    private static Locked lockedStatus(Exchange exchange, String orderId) throws SQLException {
+        TransactionScope scope = EventTransaction.requiredScope(exchange);
+        scope.write(INSERT);
+        Locked locked = locked(scope.connection(), orderId);
+        if (locked == null) {
+            throw new OrderNotFoundException(orderId);
+        }
+        return locked;
+    }
+
+    /** The order's status and history, its row locked until the transaction ends; null when there is no such order. */
+    private static Locked locked(Connection connection, String orderId) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT status, reason, updated_at FROM orders WHERE order_id = ? FOR UPDATE")) {
+                "SELECT status, reason, updated_at, history FROM orders WHERE order_id = ? FOR UPDATE")) {
             select.setString(1, orderId);
             try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? new Status(rows.getString(1), rows.getString(2), rows.getString(3)) : null;
+                if (!rows.next()) {
+                    return null;
+                }
+                Status status = new Status(rows.getString(1), rows.getString(2), rows.getString(3));
+                return new Locked(status, OrderHistory.of(rows.getString(4), status));
             }
         }
     }

@@ -43,8 +43,9 @@ public class OrderIntake {
         BigDecimal total = items.stream().map(OrderItem::lineTotal).reduce(BigDecimal.ZERO, BigDecimal::add)
                 .setScale(2, RoundingMode.HALF_UP);
         OrderCreated order = new OrderCreated(UUID.randomUUID().toString(), userId, items, total, "pending", EventCodec.now());
-        OrderBook.insert(EventTransaction.required(exchange), order);
-        return EventCodec.newEvent(OrderCreated.TYPE, order);
+        Event<OrderCreated> created = EventCodec.newEvent(OrderCreated.TYPE, order);
+        OrderBook.insert(EventTransaction.required(exchange), created.eventId(), order);
+        return created;
     }
 
     /**

@@ -22,8 +22,9 @@ import java.util.Set;
 /**
  * An order's lifecycle: pending → confirmed | rejected; confirmed → shipped → delivered; pending | confirmed →
  * cancelled. Every service that acts on a status change follows it on its own view of the order, kept from the orders
- * topic in the topic's order (order-service: the orders table; the others: table {@code order_lifecycle}, one row per
- * group and order), so each group decides the same for the same sequence, never by wall clock. A change the lifecycle
+ * topic in the topic's order (order-service: the orders table, the fold of each order's history, {@link OrderHistory};
+ * the others: table {@code order_lifecycle}, one row per group and order), so each group decides the same for the same
+ * sequence, never by this host's clock. A change the lifecycle
  * does not allow (a late or replayed result, a status set by hand out of order) changes nothing: it is counted
  * ({@code order_events_lifecycle_refused_total}) and logged, not dead-lettered.
  */

@@ -31,10 +31,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 
@@ -53,7 +54,10 @@ public class ReprocessWorker {
     private static final Logger LOG = LoggerFactory.getLogger(ReprocessWorker.class);
     private static final Duration BROKER_TIMEOUT = Duration.ofSeconds(10);
     private static final String RELEASE_IDS = "DELETE FROM processed_events WHERE processor_name = ? AND event_id = ?";
-    /** Tries of a batch that fails as a whole (a claim the group made meanwhile, a deadlock) before the run gives up. */
+    /**
+     * Tries of a batch that fails as a whole (a claim the group made meanwhile, a deadlock, a lock wait that timed out
+     * in an event) before the run gives up.
+     */
     private static final int BATCH_TRIES = 10;
 
     private final CamelContext context;
@@ -190,7 +194,7 @@ public class ReprocessWorker {
                     return false;
                 } else if (OutageClassifier.isOutage(outcome.failure())) {
                     waitOut(outcome.failure());
-                } else if (outcome instanceof Outcome.EventFailed failed) {
+                } else if (outcome instanceof Outcome.EventFailed failed && !OutageClassifier.isConflict(failed.cause())) {
                     if (failed.index() > 0 && !run(partition, rest.subList(0, failed.index()))) {
                         return false;
                     }
@@ -236,11 +240,18 @@ public class ReprocessWorker {
         }
 
         private void takeOut(TransactionScope scope, List<ConsumerRecord<byte[], byte[]>> records) throws SQLException {
-            List<String> ids = records.stream().map(r -> EventCodec.eventId(r.value())).filter(Objects::nonNull).distinct().toList();
-            if (ids.isEmpty()) {
+            Map<String, byte[]> events = new LinkedHashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                String id = EventCodec.eventId(record.value());
+                if (id != null) {
+                    events.putIfAbsent(id, record.value());
+                }
+            }
+            if (events.isEmpty()) {
                 return;
             }
-            state.takeOut(scope, ids);
+            state.takeOut(scope, events);
+            Set<String> ids = events.keySet();
             try (PreparedStatement release = scope.connection().prepareStatement(RELEASE_IDS)) {
                 for (String id : ids) {
                     release.setString(1, run.service());
