@@ -69,8 +69,13 @@ record OrderHistory(String created, Status base, List<Change> changes) {
     /** The change as the exchange's record was on the topic (for a parked record's copy: its original). */
     static Change change(Exchange exchange, String eventId, String status, String reason, String updatedAt) {
         RetryTopics.Source source = RetryTopics.source(exchange.getMessage());
-        return new Change(eventId, status, reason, updatedAt, source.partition(), source.offset(),
-                Long.parseLong(String.valueOf(source.timestamp())));
+        return new Change(eventId, status, reason, updatedAt, source.partition(), source.offset(), millis(source.timestamp()));
+    }
+
+    /** A record's timestamp header (a number, or its text on a retry copy); 0 when it has none, so such changes go first. */
+    private static long millis(Object timestamp) {
+        String text = String.valueOf(timestamp);
+        return text.matches("-?\\d{1,19}") ? Long.parseLong(text) : 0;
     }
 
     /** This history with the changes added (a change it holds already stays once). */

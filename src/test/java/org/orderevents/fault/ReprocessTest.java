@@ -74,7 +74,7 @@ class ReprocessTest extends ServerDatabaseTestSupport {
                 awaitProcessed(run, BEFORE_THE_BUG, Duration.ofMinutes(3));
                 shipEveryFifth(run, 0, BEFORE_THE_BUG);
                 assertThat(figures(api)).as("before the bug").isEqualTo(freshCount());
-                assertThat(orderStatuses(run)).as("the orders before the bug").isEqualTo(freshStatuses(run));
+                assertThat(orders(run)).as("the orders before the bug").isEqualTo(freshOrders(run));
 
                 // the bug is deployed, instance after instance: analytics-service claims the orders of event ids ending
                 // in 3 but does not count them; order-service claims the status changes of such ids, and does not apply them
@@ -87,8 +87,8 @@ class ReprocessTest extends ServerDatabaseTestSupport {
                 shipEveryFifth(run, BEFORE_THE_BUG, WITH_THE_BUG);
                 JsonNode wrong = figures(api);
                 assertThat(wrong.get("total_orders").asLong()).as("the bug's count").isEqualTo(BEFORE_THE_BUG + WITH_THE_BUG * 9L / 10);
-                long wrongStatuses = differences(orderStatuses(run), freshStatuses(run));
-                assertThat(wrongStatuses).as("orders whose status the bug left wrong").isGreaterThan(WITH_THE_BUG / 40);
+                long wrongStatuses = differences(orders(run), freshOrders(run));
+                assertThat(wrongStatuses).as("orders the bug left wrong").isGreaterThan(WITH_THE_BUG / 40);
 
                 // fixed, instance after instance; then reprocessed from the point of the bug while orders keep coming
                 analytics[0] = restart(analytics[0], null, "a1-fixed");
@@ -145,8 +145,8 @@ class ReprocessTest extends ServerDatabaseTestSupport {
                 JsonNode done = lastRun(api);
                 JsonNode ordersDone = lastRun(api, "order-service");
                 System.out.printf("reprocess test (%s): analytics-service %d events reprocessed (%d failed), its first holder killed at %d "
-                        + "left; order-service %d events reprocessed (%d failed); orders %d, by the bug %d counted and %d with a wrong "
-                        + "status%n", database(), done.get("events_done").asLong(), done.get("events_failed").asLong(), left,
+                        + "left; order-service %d events reprocessed (%d failed); orders %d, by the bug %d counted and %d orders left "
+                        + "wrong%n", database(), done.get("events_done").asLong(), done.get("events_failed").asLong(), left,
                         ordersDone.get("events_done").asLong(), ordersDone.get("events_failed").asLong(), published.size(),
                         wrong.get("total_orders").asLong(), wrongStatuses);
                 for (JsonNode finished : List.of(done, ordersDone)) {
@@ -157,9 +157,8 @@ class ReprocessTest extends ServerDatabaseTestSupport {
                 assertThat(queryLong("SELECT COUNT(*) FROM analytics_orders")).isEqualTo(published.size());
                 assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'analytics-service'"))
                         .isEqualTo(published.size());
-                assertThat(orderStatuses(run)).as("the orders after the reprocess, against a fresh run").isEqualTo(freshStatuses(run));
-                // each order's history: begun by its order.created, its confirmation and its shipping, each once
-                assertThat(orderHistories(run)).as("the orders' histories").isEqualTo(freshHistories(run));
+                // each order's status, and its history: begun by its order.created, its confirmation and its shipping, each once
+                assertThat(orders(run)).as("the orders after the reprocess, against a fresh run").isEqualTo(freshOrders(run));
                 // and each event claimed once: those of orders, and the inventory results
                 assertThat(queryLong("SELECT COUNT(*) FROM processed_events WHERE processor_name = 'order-service'"))
                         .isEqualTo(3L * published.size() + shipped.size());
@@ -277,58 +276,37 @@ class ReprocessTest extends ServerDatabaseTestSupport {
         awaitAllProcessed(run, orders + shipped.size(), 2L * orders + shipped.size(), timeout);
     }
 
-    /** The status of each order of the run in order-service's orders table. */
-    private Map<String, String> orderStatuses(String run) throws Exception {
-        Map<String, String> statuses = new TreeMap<>();
+    /**
+     * Each order of the run in order-service's orders table: its status, the event that began its history and its
+     * changes' statuses (sorted).
+     */
+    private Map<String, String> orders(String run) throws Exception {
+        Map<String, String> orders = new TreeMap<>();
         try (var dataSource = org.orderevents.db.Database.open(dbUrl(), dbUser(), "");
              var connection = dataSource.getConnection(); var statement = connection.createStatement();
-             var rows = statement.executeQuery("SELECT order_id, status FROM orders WHERE order_id LIKE '" + run + "-%'")) {
+             var rows = statement.executeQuery("SELECT order_id, status, history FROM orders WHERE order_id LIKE '" + run + "-%'")) {
             while (rows.next()) {
-                statuses.put(rows.getString(1), rows.getString(2));
-            }
-        }
-        return statuses;
-    }
-
-    /** The status a fresh order-service gives each order: confirmed (the stock is plenty), shipped if it was. */
-    private Map<String, String> freshStatuses(String run) {
-        Map<String, String> statuses = new TreeMap<>();
-        synchronized (published) {
-            for (int i = 0; i < published.size(); i++) {
-                String orderId = run + "-" + i;
-                statuses.put(orderId, shipped.contains(orderId) ? "shipped" : "confirmed");
-            }
-        }
-        return statuses;
-    }
-
-    /** Each order's history in the orders table: the event that began it, and its changes' statuses (sorted). */
-    private Map<String, String> orderHistories(String run) throws Exception {
-        Map<String, String> histories = new TreeMap<>();
-        try (var dataSource = org.orderevents.db.Database.open(dbUrl(), dbUser(), "");
-             var connection = dataSource.getConnection(); var statement = connection.createStatement();
-             var rows = statement.executeQuery("SELECT order_id, history FROM orders WHERE order_id LIKE '" + run + "-%'")) {
-            while (rows.next()) {
-                JsonNode history = Json.MAPPER.readTree(rows.getString(2));
+                JsonNode history = Json.MAPPER.readTree(rows.getString(3));
                 List<String> changes = new ArrayList<>();
                 history.get("changes").forEach(change -> changes.add(change.get("status").asText()));
                 Collections.sort(changes);
-                histories.put(rows.getString(1), history.get("created").asText() + " " + changes);
+                orders.put(rows.getString(1), rows.getString(2) + " " + history.get("created").asText() + " " + changes);
             }
         }
-        return histories;
+        return orders;
     }
 
-    /** The histories a fresh order-service keeps: each order begun by its order.created, confirmed, and shipped if it was. */
-    private Map<String, String> freshHistories(String run) {
-        Map<String, String> histories = new TreeMap<>();
+    /** The orders as a fresh order-service keeps them: confirmed (the stock is plenty), or shipped if they were. */
+    private Map<String, String> freshOrders(String run) {
+        Map<String, String> orders = new TreeMap<>();
         synchronized (published) {
             for (int i = 0; i < published.size(); i++) {
                 String orderId = run + "-" + i;
-                histories.put(orderId, published.get(i)[0] + " " + (shipped.contains(orderId) ? "[confirmed, shipped]" : "[confirmed]"));
+                orders.put(orderId, shipped.contains(orderId) ? "shipped " + published.get(i)[0] + " [confirmed, shipped]"
+                        : "confirmed " + published.get(i)[0] + " [confirmed]");
             }
         }
-        return histories;
+        return orders;
     }
 
     private static long differences(Map<String, String> statuses, Map<String, String> expected) {
